@@ -1,0 +1,66 @@
+# contract-milestones — every target creates .venv itself; nothing is assumed installed by hand.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+AS_OF ?= 2026-12-01
+CUAD ?= ../shared/cuad
+
+# Embedded Airflow: metadata in SQLite under .airflow/, DAGs and plugins from this checkout.
+export AIRFLOW_HOME := $(CURDIR)/.airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
+export DO_NOT_TRACK := 1
+export MILESTONES_HOME := $(CURDIR)
+
+.PHONY: install demo test test-e2e test-slow test-distributed bench eval airflow lint lock clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the pinned stack
+
+demo: install  ## run the nightly DAGs over the bundled sample contracts and print a summary
+	$(PY) -m milestones.demo --as-of $(AS_OF)
+
+test: install  ## unit tests + one real end-to-end DAG run (under 10 minutes)
+	$(PY) -m pytest -m "not slow and not distributed" -q
+
+test-slow: install  ## full-corpus and scale suites
+	$(PY) -m pytest -m slow -q
+
+test-distributed: install  ## CeleryExecutor + PostgreSQL + Redis, two workers
+	$(PY) -m pytest -m distributed -q
+
+eval: install  ## score key dates on the CUAD dev split
+	$(VENV)/bin/milestones eval --cuad $(CUAD) --split dev
+
+bench: install  ## ingestion -> extraction -> load -> dbt -> GX on the CUAD PDFs, per-stage numbers
+	$(PY) -m milestones.bench --cuad $(CUAD)
+
+airflow: install  ## Airflow UI on http://127.0.0.1:8080 (airflow standalone, embedded SQLite)
+	$(PY) -m milestones.demo --prepare-only --as-of $(AS_OF)
+	AIRFLOW__API__PORT=8080 $(VENV)/bin/airflow standalone
+
+lint: install  ## ruff, mypy, sqlfluff
+	$(VENV)/bin/ruff check extractors plugins dags expectations tests
+	$(VENV)/bin/mypy
+	$(VENV)/bin/sqlfluff lint dbt/models --dialect duckdb
+
+lock:  ## re-resolve the stack from pyproject.toml into constraints.txt
+	rm -rf /tmp/milestones-lock && $(PYTHON) -m venv /tmp/milestones-lock
+	/tmp/milestones-lock/bin/pip install -q --upgrade pip
+	/tmp/milestones-lock/bin/pip install -q ".[dev]"
+	/tmp/milestones-lock/bin/pip freeze --exclude contract-milestones | grep -v '^-e' > constraints.txt
+
+clean:  ## remove run state (warehouse, outbox, Airflow home); keeps .venv
+	rm -rf data .airflow dbt/target dbt/logs
