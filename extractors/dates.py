@@ -1,7 +1,12 @@
 """Absolute calendar dates as written in contracts ("June 1, 2019", "the 1st day of June, 2019", "6/1/19").
 
-`get_dates` yields every mention with its offsets; partial dates ("June 2019", "____, 2020") keep the parts
-that were written and a ``value`` of None.
+`get_dates` yields every mention with its offsets. Partial dates ("June 2019", "June __, 2019",
+"____, 2020", "[•], 2019") keep the parts that were written and have ``value`` None; text that only
+refers to a date ("as of the date last signed below") is not a date mention.
+
+Numeric dates are read month-first (US filings) unless the first number cannot be a month
+("29/3/18"); dotted dates ("1.4.2011") are read day-first and need a four-digit year, so section
+numbers such as "6.1.19" are never dates.
 """
 
 from __future__ import annotations
@@ -11,12 +16,19 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["DateMention", "get_dates", "MONTHS"]
+__all__ = ["DateMention", "get_dates", "parse_date", "MONTHS", "ORDINAL_WORDS"]
 
 MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
     "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
     "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}  # fmt: skip
+
+ORDINAL_WORDS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
+    "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
+    "twentieth": 20, "thirtieth": 30,
 }  # fmt: skip
 
 
@@ -25,34 +37,73 @@ class DateMention:
     start: int
     end: int
     text: str
-    value: dt.date | None
+    value: dt.date | None  # None when a part is blank or missing ("June __, 2019", "____, 2020")
     year: int | None = None
     month: int | None = None
     day: int | None = None
 
+    @property
+    def partial(self) -> bool:
+        return self.value is None
 
-_MONTH = r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
-_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
-_YEAR = r"(?P<year>(?:19|20)\d{2})"
-_PATTERNS = [
-    # the 1st day of June, 2019 / 1st day of June 2019
-    re.compile(rf"(?:the\s+)?{_DAY}\s+day\s+of\s+{_MONTH},?\s*(?:in\s+the\s+year\s+)?{_YEAR}", re.I),
-    # June 1, 2019 / June 1st, 2019 / June 1 2019
-    re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I),
-    # 1 June 2019 / 1st June, 2019
-    re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b", re.I),
-    # 6/1/19, 06/01/2019, 6-1-2019
-    re.compile(r"\b(?P<month>[01]?\d)[/.-](?P<day>[0-3]?\d)[/.-](?P<year>(?:19|20)?\d{2})\b"),
-    # 2019-06-01
-    re.compile(r"\b(?P<year>(?:19|20)\d{2})-(?P<month>[01]\d)-(?P<day>[0-3]\d)\b"),
-    # partial: June 2019, June, 2019
-    re.compile(rf"\b{_MONTH},?\s+{_YEAR}\b", re.I),
+
+# --- building blocks ---------------------------------------------------------------------------------
+_MONTH = (
+    r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)(?![a-z])\.?"
+)
+# ordinal suffixes, including the OCR splits CUAD texts carry ("20t h day", "1 st")
+_SUFFIX = r"(?:\s?(?:st|nd|rd|th|t\s?h|s\s?t|n\s?d|r\s?d)(?![a-z]))"
+_DAY = rf"(?P<day>[0-3]?\d){_SUFFIX}?"
+_ORD_WORD = (
+    r"(?P<dayword>(?:twenty|thirty)[\s-]?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)"
+    r"|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth"
+    r"|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth)"
+)
+_YEAR = r"(?P<year>(?:19|20)\d{2})(?!\d)"
+_BLANK = r"(?:_{2,}|\[\s*[•●·*_\s]*\s*\]|\(\s*[•●·_\s]*\s*\)|[•●])"  # "____", "[•]", "[ ]", "( )"
+_BLANK_YEAR = rf"(?P<year>(?:19|20)\d{{2}}|(?:19|20)\s*{_BLANK}|{_BLANK})(?!\d)"
+_SEP = r"\s*,?\s*"  # "June 1, 2019", "June 1 , 2019", "June 1,2019", "June 1 2019"
+
+_FULL = [
+    # the 1st day of June, 2019 / this 15th day of March 2004 / 31  day of July 2019 / day of June in the year 2019
+    rf"(?:(?<![\w-])(?:the|this)\s+)?(?:(?<![\d.,/-]){_DAY}|(?<![\w-]){_ORD_WORD})\s+day\s+of\s+{_MONTH}{_SEP}(?:in\s+the\s+year\s+(?:of\s+)?)?{_YEAR}",
+    # June 1, 2019 / June 1st, 2019 / Dec. 31 , 2004
+    rf"\b{_MONTH}\s*{_DAY}{_SEP}{_YEAR}",
+    # 1 June 2019 / 1st of June, 2019 / 31st December, 2004
+    rf"(?<![\d.,/-]){_DAY}\s*(?:of\s+)?{_MONTH}{_SEP}{_YEAR}",
 ]
+_NUMERIC = [
+    # 6/1/19, 06/01/2019, 3-14-18 (month first unless the first number is > 12)
+    r"(?<![\w./-])(?P<a>[0-3]?\d)(?P<sep>[/-])(?P<b>[0-3]?\d)(?P=sep)(?P<y>(?:19|20)?\d{2})(?![\w/-]|\.\d)",
+    # 1.4.2011 (day first, four-digit year only)
+    r"(?<![\w./-])(?P<a>[0-3]?\d)\.(?P<b>[0-3]?\d)\.(?P<y>(?:19|20)\d{2})(?![\w/-]|\.\d)",
+    # 2019-06-01
+    r"(?<![\w./-])(?P<y>(?:19|20)\d{2})-(?P<a>[01]\d)-(?P<b>[0-3]\d)(?![\w/-]|\.\d)",
+]
+_PARTIAL = [
+    # ____ day of June, 2019 / [•] day of ______, 20__
+    rf"(?<![\w-])(?:(?:the|this)\s+)?{_BLANK}\s*(?:day\s+)?(?:of\s+)?(?:{_MONTH}|{_BLANK}){_SEP}{_BLANK_YEAR}",
+    # the 1st day of ______, 2019
+    rf"(?<![\w-])(?:(?:the|this)\s+)?{_DAY}\s+day\s+of\s+{_BLANK}{_SEP}{_BLANK_YEAR}",
+    # June __, 2019 / June [•], 2019 / June , 2019 / June   , 20__
+    rf"\b{_MONTH}\s*(?:{_BLANK})?\s*,\s*{_BLANK_YEAR}",
+    # ________, 2020 / [•], 2019 / [ ], 20[ ]
+    rf"{_BLANK}\s*,\s*{_BLANK_YEAR}",
+    # June 2019 / June, 2019 / June of 2019
+    rf"\b{_MONTH}\s*,?\s*(?:of\s+)?{_YEAR}",
+]
+
+_FULL_RX = [re.compile(p, re.I) for p in _FULL]
+_SECTION_BEFORE = re.compile(r"(?:section|clause|article|paragraph|para|sections|§)s?\.?\s*$", re.I)
+_NUMERIC_RX = [re.compile(p) for p in _NUMERIC]
+_PARTIAL_RX = [re.compile(p, re.I) for p in _PARTIAL]
+# every date mention holds a year, a numeric date or a blank; patterns run only in windows around these
+_ANCHOR = re.compile(r"(?:19|20)\d\d|\d{1,2}[/-]\d{1,2}[/-]\d\d|__|[•●]|\[\s*\]")
+_BEFORE, _AFTER = 80, 30
 
 
 def _month_number(token: str) -> int:
-    if token.isdigit():
-        return int(token)
     return MONTHS[token.lower().rstrip(".")]
 
 
@@ -63,30 +114,101 @@ def _year_number(token: str) -> int:
     return y
 
 
-def get_dates(text: str) -> Iterator[DateMention]:
-    """Yield date mentions in text order; overlapping patterns keep the longest match."""
-    found: list[DateMention] = []
-    taken: list[tuple[int, int]] = []
-    for pattern in _PATTERNS:
-        for m in pattern.finditer(text):
-            s, e = m.span()
-            if any(s < te and ts < e for ts, te in taken):
+def _day_number(gd: dict[str, str | None]) -> int | None:
+    if gd.get("day"):
+        return int(gd["day"])  # type: ignore[arg-type]
+    word = gd.get("dayword")
+    if word:
+        parts = re.split(r"[\s-]+", word.lower())
+        if len(parts) == 2:
+            return {"twenty": 20, "thirty": 30}[parts[0]] + ORDINAL_WORDS[parts[1]]
+        return ORDINAL_WORDS[parts[0]]
+    return None
+
+
+def _lowercase_may(m: re.Match[str]) -> bool:
+    """"may" in lower case is the verb ("the Company may 15 days …"), not the month."""
+    month = m.groupdict().get("month")
+    return month is not None and month.lower() == "may" and month == "may"
+
+
+def _safe_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for m in _ANCHOR.finditer(text):
+        lo, hi = max(0, m.start() - _BEFORE), m.end() + _AFTER
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _candidates(text: str, lo: int, hi: int) -> Iterator[DateMention]:
+    for rx in _FULL_RX:
+        for m in rx.finditer(text, lo, hi):
+            if _lowercase_may(m):
                 continue
             gd = m.groupdict()
-            try:
-                month = _month_number(gd["month"])
-                year = _year_number(gd["year"])
-                day = int(gd["day"]) if gd.get("day") else None
-            except (KeyError, ValueError):
+            month, year, day = _month_number(gd["month"]), _year_number(gd["year"]), _day_number(gd)
+            if day is None:
                 continue
-            if not 1 <= month <= 12:
-                continue
-            value = None
-            if day is not None:
-                try:
-                    value = dt.date(year, month, day)
-                except ValueError:
+            value = _safe_date(year, month, day)
+            if value is not None:
+                yield DateMention(m.start(), m.end(), m.group(0), value, year, month, day)
+    for i, rx in enumerate(_NUMERIC_RX):
+        for m in rx.finditer(text, lo, hi):
+            a, b, year = int(m.group("a")), int(m.group("b")), _year_number(m.group("y"))
+            if i == 1:  # dotted: day first, unless it is a section number ("Section 2.1.2020")
+                if _SECTION_BEFORE.search(text, max(0, m.start() - 14), m.start()):
                     continue
-            taken.append((s, e))
-            found.append(DateMention(s, e, m.group(0), value, year, month, day))
-    yield from sorted(found, key=lambda d: d.start)
+                month, day = b, a
+            elif i == 2:
+                month, day = a, b
+            elif a > 12 >= b:  # 29/3/18
+                month, day = b, a
+            else:
+                month, day = a, b
+            value = _safe_date(year, month, day)
+            if value is not None:
+                yield DateMention(m.start(), m.end(), m.group(0), value, year, month, day)
+    for rx in _PARTIAL_RX:
+        for m in rx.finditer(text, lo, hi):
+            if _lowercase_may(m):
+                continue
+            gd = m.groupdict()
+            ytoken = gd.get("year") or ""
+            yield DateMention(
+                m.start(), m.end(), m.group(0), None,
+                int(ytoken) if ytoken.isdigit() and len(ytoken) == 4 else None,
+                _month_number(gd["month"]) if gd.get("month") else None,
+                _day_number(gd),
+            )  # fmt: skip
+
+
+def get_dates(text: str) -> Iterator[DateMention]:
+    """Yield date mentions in text order; where candidates overlap, full dates beat partial ones, then longer."""
+    cands = [c for lo, hi in _windows(text) for c in _candidates(text, lo, hi)]
+    cands.sort(key=lambda d: (d.value is None, -(d.end - d.start), d.start))
+    taken: list[tuple[int, int]] = []
+    chosen: list[DateMention] = []
+    for d in cands:
+        if any(d.start < te and ts < d.end for ts, te in taken):
+            continue
+        taken.append((d.start, d.end))
+        chosen.append(d)
+    yield from sorted(chosen, key=lambda d: d.start)
+
+
+def parse_date(text: str) -> dt.date | None:
+    """The first full date in a short string, or None ("June 1, 2019" → 2019-06-01)."""
+    for d in get_dates(text):
+        if d.value is not None:
+            return d.value
+    return None
