@@ -44,6 +44,8 @@ _PATTERN = re.compile(
     r"(?:\s*\(\s*(?P<after>\d{1,4})\s*\))?",  # two years (2)
     re.I,
 )
+_UNIT_ANCHOR = re.compile(r"(?:day|week|month|year|quarter)", re.I)
+_BEFORE, _AFTER = 72, 16
 # "once a year", "24 hours a day", "per a month" describe frequency, not a period
 _FREQUENCY_BEFORE = re.compile(r"(?:once|twice|times|hours|per|each|every)\s*$", re.I)
 
@@ -103,9 +105,27 @@ def _unit(unit_text: str) -> str | None:
     return UNITS.get(key)
 
 
+def _matches(text: str) -> Iterator[re.Match[str]]:
+    """The pattern run only in windows ending just after a unit word (a scan of the whole text is 10x slower)."""
+    lo = hi = -1
+    windows: list[tuple[int, int]] = []
+    for a in _UNIT_ANCHOR.finditer(text):
+        start, end = max(0, a.start() - _BEFORE), a.end() + _AFTER
+        if start <= hi:
+            hi = end
+        else:
+            if hi >= 0:
+                windows.append((lo, hi))
+            lo, hi = start, end
+    if hi >= 0:
+        windows.append((lo, hi))
+    for lo, hi in windows:
+        yield from _PATTERN.finditer(text, lo, hi)
+
+
 def get_durations(text: str) -> Iterator[DurationMention]:
     """Yield duration mentions in text order with their offsets and the amount/unit as written."""
-    for m in _PATTERN.finditer(text):
+    for m in _matches(text):
         amount: int | None = None
         for group in ("paren", "bare", "digits", "after"):
             token = m.group(group)
