@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import random
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

@@ -32,9 +32,9 @@ def _iso(amount: int, unit: str) -> str:
 def preamble(c: Ctx, title: str, short: str = "Agreement", under: str | None = None) -> None:
     """Title, parties with defined roles, the agreement date and the Effective Date."""
     c.w.title(title.upper() if c.rng.random() < 0.6 else title)
-    H, O = c.home, c.other
-    home = f'{H.name}, {H.description} with offices at {H.address} ("{H.role}")'
-    other = f'{O.name}, {O.description} with its principal place of business at {O.address} ("{O.role}")'
+    hp, op = c.home, c.other
+    home = f'{hp.name}, {hp.description} with offices at {hp.address} ("{hp.role}")'
+    other = f'{op.name}, {op.description} with its principal place of business at {op.address} ("{op.role}")'
     first, second = (home, other) if c.rng.random() < 0.6 else (other, home)
     same_day = c.agreement == c.eff
     dated = c.pick("entered into as of", "made and entered into as of", "dated as of")
@@ -222,7 +222,7 @@ def invoice_terms(c: Ctx, payer_home: bool = True) -> None:
     )
     ob = c.ob(text, "payment", "Invoice payment", payer_name, None, c.relative(n, "days", "within", "invoice_receipt"),
               condition="each invoice; due date depends on the date the invoice is received")
-    c.w.clause(ob, c.pick(f"Late payments bear interest at the lesser of one percent (1%) per month and the maximum rate permitted by law.",
+    c.w.clause(ob, c.pick("Late payments bear interest at the lesser of one percent (1%) per month and the maximum rate permitted by law.",
                           "Amounts disputed in good faith may be withheld pending resolution of the dispute."),
                caption=c.pick("Invoices.", "Payment Terms.", None))
 
@@ -235,7 +235,6 @@ def milestone_payments(c: Ctx, total: Decimal, events: list[tuple[str, str | Non
     obs = []
     rows = []
     for (label, anchor, when, dep), share, amount in zip(events, shares, amounts, strict=True):
-        name = f"Milestone payment: {label}"
         if anchor == "date":
             rule, due, cond, dep_name = c.absolute(when), when, None, None
         elif anchor == "signing":

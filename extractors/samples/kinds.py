@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from . import clauses as cl
-from .calendar import add_business_days, add_duration, add_months, long_date, next_recurring
+from .calendar import add_duration, add_months, long_date, next_recurring
 from .model import Contract, Ob, Party
 from .parties import SIGNATORIES, TITLES
 from .writer import Ctx
@@ -222,7 +222,7 @@ def build_sow(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, oth
     c = _ctx(rng, as_of, spec, home, other, eff, style=rng.choice(["decimal", "flat"]))
     title = f"Statement of Work No. {sow_no}"
     cl.preamble(c, title, "SOW", under=f"Master Services Agreement dated {long_date(msa_date)} between the parties (the \"MSA\")")
-    c.w.para(f"This SOW is governed by the MSA. Capitalized terms used but not defined in this SOW have the meanings given in the MSA.")
+    c.w.para("This SOW is governed by the MSA. Capitalized terms used but not defined in this SOW have the meanings given in the MSA.")
     c.w.article("Scope of Services")
     project = c.pick("the migration of the Client's order management system to a cloud platform",
                      "the implementation of a new enterprise data warehouse", "a redesign of the customer self-service portal",
@@ -319,7 +319,7 @@ def build_sow(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, oth
     c.w.clause(c.ob(pay_text, "payment", "Milestone invoice payment", c.H, None, pay_rule,
                     condition="after acceptance of each milestone"))
     c.w.article(c.pick("Project Management", "Governance"))
-    c.w.clause(f"The parties' project managers shall meet weekly to review progress, risks and open issues.")
+    c.w.clause("The parties' project managers shall meet weekly to review progress, risks and open issues.")
     cl.reporting(c, "monthly", "project status report")
     c.w.article("Term of this SOW")
     last = max(d[1] for d in dels if d[1])
@@ -528,7 +528,6 @@ def build_supply(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, 
             cursor += dt.timedelta(days=1)
         qty = rng.choice([500, 1000, 1500, 2500, 4000])
         label = f"Shipment {i}"
-        amount = (price * qty).quantize(Decimal("0.01"))
         if spec.table:
             rows.append([label, f"{qty:,} units", long_date(cursor), "FCA Supplier facility"])
             row_obs.append([c.ob("", "delivery", f"{label} delivery", c.O, cursor, c.absolute(cursor),
@@ -548,7 +547,7 @@ def build_supply(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, 
     c.w.clause(c.ob(f"{c.h} shall inspect each shipment and notify {c.o} of any nonconforming Products within "
                     f"{c.dur(n, 'business_days')} after delivery.", "acceptance", "Shipment inspection and rejection notice",
                     c.H, None, c.relative(n, "business_days", "within", "delivery"), condition="for each shipment"),
-               f"Products not rejected within that period are deemed accepted.", caption=c.pick("Inspection.", None))
+               "Products not rejected within that period are deemed accepted.", caption=c.pick("Inspection.", None))
     c.w.clause(c.ob(f"{c.h} shall provide {c.o} with a rolling six-month forecast no later than the fifth (5th) business day of "
                     f"each calendar month.", "reporting", "Monthly rolling forecast", c.H,
                     next_recurring(as_of, "monthly", after_period_end=(5, "business_days"), not_before=eff),
@@ -713,7 +712,7 @@ def build_maintenance(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tu
     c.w.clause(f"{c.o} shall maintain the {equipment} located at {c.h}'s facilities listed in Exhibit A (the \"Equipment\") in good "
                f"working order.")
     c.w.clause(c.ob(c.pick(f"{c.o} shall perform a preventive maintenance inspection of the Equipment at least once during each calendar quarter.",
-                           f"Preventive maintenance shall be performed on the Equipment no less than once per calendar quarter."),
+                           "Preventive maintenance shall be performed on the Equipment no less than once per calendar quarter."),
                     "delivery", "Quarterly preventive maintenance", c.O,
                     next_recurring(as_of, "quarterly", after_period_end=(0, "days"), not_before=eff),
                     c.recurring(None, None, "before", "quarter_end", "quarterly"), recurrence="quarterly",
@@ -883,7 +882,7 @@ def build_services(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple
     c = _ctx(rng, as_of, spec, home, other, eff)
     exp = as_of + dt.timedelta(days=rng.randint(50, 360))
     service = c.pick("janitorial and facilities", "security guard", "landscaping and snow removal", "records storage and shredding")
-    title = c.pick(f"Services Agreement", f"{service.split()[0].title()} Services Agreement")
+    title = c.pick("Services Agreement", f"{service.split()[0].title()} Services Agreement")
     cl.preamble(c, title)
     c.w.article("Services")
     c.w.clause(f"{c.o} shall provide {service} services at the {c.h} sites listed in Exhibit A in accordance with the service "
@@ -959,7 +958,7 @@ def build_letter(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, 
              f"{other.signatory}, {other.title}, at the address above.")
     c.w.para("Except as described in this letter, the Agreement remains unchanged and in full force and effect. This letter "
              "does not extend the term of the Agreement or change any payment amount or due date.")
-    c.w.para(f"Please countersign below to acknowledge these changes.")
+    c.w.para("Please countersign below to acknowledge these changes.")
     c.w.para("Sincerely,")
     cl.signature(c)
     return _finish(c, spec, title, "Letter Agreement")

@@ -153,9 +153,16 @@ def _pdf_pass(c: Contract, total_pages: int | None) -> bytes:
     from reportlab.lib.pagesizes import LETTER
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import inch
-    from reportlab.platypus import BaseDocTemplate, Frame, KeepTogether, PageTemplate, Paragraph, Spacer
+    from reportlab.platypus import (
+        BaseDocTemplate,
+        Frame,
+        KeepTogether,
+        PageTemplate,
+        Paragraph,
+        Spacer,
+        TableStyle,
+    )
     from reportlab.platypus import Table as RLTable
-    from reportlab.platypus import TableStyle
 
     body = ParagraphStyle("body", fontName="Times-Roman", fontSize=10.5, leading=13.5, alignment=TA_JUSTIFY,
                           spaceAfter=6)
