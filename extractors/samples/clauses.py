@@ -103,9 +103,8 @@ def term_auto(c: Ctx, initial: tuple[int, str], renewal_months: int, notice: tup
     deadline, term_end = next(
         (add_duration(t, n_amt, n_unit, -1), t) for t in ends if add_duration(t, n_amt, n_unit, -1) >= c.as_of
     )
-    c.key.update(expiration_date=first_end, initial_term=_iso(init_n, init_unit),
-                 renewal_term=_iso(renewal_months, "months") if renewal_months % 12 else f"P{renewal_months // 12}Y",
-                 auto_renewal=True, renewal_notice_period=_iso(n_amt, n_unit), next_renewal_notice_deadline=deadline)
+    c.key.update(expiration_date=first_end, initial_term=_iso(init_n, init_unit), auto_renewal=True,
+                 renewal_notice_period=_iso(n_amt, n_unit), next_renewal_notice_deadline=deadline)
     c.facts.update(term_first_end=first_end, renewal_months=renewal_months, notice=notice)
     if state_end:
         init_text = f'shall continue until {long_date(first_end)} (the "Initial Term")'
@@ -113,7 +112,10 @@ def term_auto(c: Ctx, initial: tuple[int, str], renewal_months: int, notice: tup
     else:
         init_text = c.pick(f'shall continue for an initial term of {c.dur(init_n, init_unit)} (the "Initial Term")',
                            f'will remain in force for an initial period of {c.dur(init_n, init_unit)} (the "Initial Term")')
-    ren_text = c.dur(renewal_months // 12, "years") if renewal_months % 12 == 0 and c.rng.random() < 0.7 else c.dur(renewal_months, "months")
+    if renewal_months % 12 == 0 and c.rng.random() < 0.7:
+        ren_text, c.key["renewal_term"] = c.dur(renewal_months // 12, "years"), _iso(renewal_months // 12, "years")
+    else:
+        ren_text, c.key["renewal_term"] = c.dur(renewal_months, "months"), _iso(renewal_months, "months")
     first = f"This Agreement commences on the Effective Date and {init_text}."
     who = c.h if by_home else "either party"
     variants = [
@@ -264,6 +266,7 @@ def milestone_payments(c: Ctx, total: Decimal, events: list[tuple[str, str | Non
             row_obs.append([c.ob("", "payment", f"Milestone payment: {label}", payer, due, rule, amount=amount, currency="USD",
                                  percentage=str(share), depends_on=dep_name, condition=cond)])
         c.w.table(["Milestone", "Percentage", "Amount", "Due"], rows, row_obs, ref, widths=[3.2, 1.1, 1.4, 2.3])
+        c.facts["payments"] = [r[0] for r in row_obs]
         return ref
     parts = []
     ob_list = []
@@ -283,6 +286,7 @@ def milestone_payments(c: Ctx, total: Decimal, events: list[tuple[str, str | Non
         for phrase, label, share, amount, rule, due, cond, dep_name in ob_list:
             items.append([c.ob(f"{c.h} shall pay {phrase}.", "payment", f"Milestone payment: {label}", payer, due, rule,
                                amount=amount, currency="USD", percentage=str(share), depends_on=dep_name, condition=cond)])
+        c.facts["payments"] = [i[0] for i in items]
         return c.w.items([f"The total fixed fee for the Services is {c.money(total)} (the \"Fees\"), payable as follows:"], items,
                          caption=c.pick("Fees.", "Payment Milestones.", None))
     # one sentence naming every installment: several obligations share the same source sentence
@@ -291,6 +295,7 @@ def milestone_payments(c: Ctx, total: Decimal, events: list[tuple[str, str | Non
                    percentage=str(share), depends_on=dep_name, condition=cond)
               for _, label, share, amount, rule, due, cond, dep_name in ob_list]
     shared[0].also = shared[1:]
+    c.facts["payments"] = shared
     return c.w.clause(shared[0], caption=c.pick("Fees.", None))
 
 
@@ -480,6 +485,43 @@ def indemnity(c: Ctx) -> None:
 _STATES = ["Delaware", "New York", "Washington", "Illinois", "California", "Texas"]
 
 
+def extra_boilerplate(c: Ctx) -> None:
+    """Two to four more boilerplate articles (all hard negatives), drawn from the refinement stream."""
+    r = c.xrng
+    arts = [
+        ("Intellectual Property", [
+            f"{c.h} owns all right, title and interest in the Deliverables upon payment in full, and {c.o} hereby assigns "
+            f"to {c.h} all intellectual property rights in them.",
+            f"{c.o} retains ownership of its pre-existing materials and grants {c.h} a perpetual, royalty-free license to use "
+            f"any such materials incorporated in a Deliverable."]),
+        ("Dispute Resolution", [
+            f"The parties shall first try to resolve any dispute through good-faith negotiation between senior executives "
+            f"for a period of {c.dur(r.choice([15, 30]), 'days')} before starting any proceeding.",
+            f"Any dispute not so resolved shall be finally settled by binding arbitration administered by the American "
+            f"Arbitration Association, and judgment on the award may be entered in any court having jurisdiction."]),
+        ("Non-Solicitation", [
+            f"During the term of this Agreement and for {c.dur(r.choice([6, 12]), 'months')} thereafter, neither party shall "
+            f"solicit for employment any employee of the other party who was directly involved in this Agreement."]),
+        ("Assignment", [
+            "Neither party may assign this Agreement without the prior written consent of the other party, except to a "
+            "successor to all or substantially all of its business.",
+            "Any attempted assignment in violation of this Section is void."]),
+        ("Independent Contractors", [
+            "The parties are independent contractors, and nothing in this Agreement creates a partnership, joint venture "
+            "or agency relationship between them."]),
+        ("Publicity", [
+            f"Neither party shall use the other party's name or marks in any publicity without its prior written consent, "
+            f"except that {c.o} may list {c.h} as a customer."]),
+        ("Compliance with Laws", [
+            "Each party shall comply with all laws and regulations applicable to its performance under this Agreement, "
+            "including anti-corruption and export control laws."]),
+    ]
+    for title, clauses_ in r.sample(arts, r.randint(2, 4)):
+        c.w.article(title)
+        for text in clauses_:
+            c.w.clause(text)
+
+
 def general(c: Ctx, superseded: dt.date | None = None) -> None:
     c.w.article(c.pick("General", "Miscellaneous", "General Provisions"))
     state = c.pick(*_STATES)
@@ -505,4 +547,4 @@ def general(c: Ctx, superseded: dt.date | None = None) -> None:
 def signature(c: Ctx) -> None:
     date_text = long_date(c.agreement) if c.rng.random() < 0.7 else None
     parties = (c.home, c.other) if c.rng.random() < 0.5 else (c.other, c.home)
-    c.w.signature(parties, c.agreement, date_text)
+    c.w.signature(parties, c.agreement, date_text, c.facts.get("short", "Agreement"))

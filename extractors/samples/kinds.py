@@ -114,6 +114,7 @@ def _finish(c: Ctx, spec: Spec, title: str, contract_type: str, prefix_extra: st
 def _boilerplate(c: Ctx, superseded: bool = False) -> None:
     cl.confidentiality(c)
     cl.indemnity(c)
+    cl.extra_boilerplate(c)
     old = add_months(c.eff, -12 * c.rng.randint(3, 7)) if superseded else None
     cl.general(c, old)
     cl.signature(c)
@@ -414,6 +415,7 @@ def build_sla(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, oth
     cl.reporting(c, "monthly", c.pick("SLA performance report", "service level report"))
     c.w.article("Term")
     _term(c)
+    cl.extra_boilerplate(c)
     cl.general(c, None)
     cl.signature(c)
     c.sla_terms = {
@@ -537,7 +539,13 @@ def build_supply(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, 
                           f"{label} of {qty:,} units shall be delivered on or before {long_date(cursor)}.")
             items.append([c.ob(text, "delivery", f"{label} delivery", c.O, cursor, c.absolute(cursor),
                                deliverable=f"{qty:,} units of {product}")])
-    if spec.table:
+    if spec.table and c.xrng.random() < 0.5:
+        c.w.clause(f"{c.o} shall deliver the Products on the dates and in the quantities set out in Schedule A.",
+                   caption=c.pick("Delivery Schedule.", None))
+        c.w.table(["Shipment", "Quantity", "Delivery Date", "Delivery Point"], rows, row_obs, "Schedule A",
+                  widths=[1.4, 1.4, 2.0, 2.4])
+        c.facts["schedule"] = c.w.blocks.pop()
+    elif spec.table:
         ref = c.w.clause(f"{c.o} shall deliver the Products according to the following delivery schedule.",
                          caption=c.pick("Delivery Schedule.", None))
         c.w.table(["Shipment", "Quantity", "Delivery Date", "Delivery Point"], rows, row_obs, ref, widths=[1.4, 1.4, 2.0, 2.4])
@@ -576,6 +584,10 @@ def build_supply(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, 
                         c.recurring(31, "days", "within", "year_end", "annually"), recurrence="annually",
                         deliverable="code of conduct certification"))
     _boilerplate(c, superseded=rng.random() < 0.4)
+    if "schedule" in c.facts:
+        c.w.heading("SCHEDULE A - DELIVERY SCHEDULE", 2)
+        c.w.para(f"Product: {product}. Unit price: {c.money(price)}. All shipments FCA {c.o}'s facility (Incoterms 2020).")
+        c.w.blocks.append(c.facts.pop("schedule"))
     return _finish(c, spec, title, "Supply Agreement")
 
 
@@ -786,6 +798,7 @@ def build_lease(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, o
                     f"insurance naming {c.o} as loss payee within {c.dur(n, 'days')} after the Effective Date and annually thereafter.",
                     "insurance", "Certificate of insurance", c.H, due, c.recurring(n, "days", "within", "effective_date", "annually"),
                     recurrence="annually", deliverable="certificate of insurance"))
+    cl.extra_boilerplate(c)
     cl.general(c, None)
     cl.signature(c)
     return _finish(c, spec, title, "Equipment Lease")
@@ -829,6 +842,7 @@ def build_dpa(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, oth
     c.w.clause(c.ob(f"Within {c.dur(r, 'days')} after termination of the Principal Agreement, {c.o} shall delete or return all "
                     f"Personal Data and certify the deletion in writing.", "compliance", "Personal data deletion", c.O, None,
                     c.relative(r, "days", "within", "termination"), condition="after termination of the Principal Agreement"))
+    cl.extra_boilerplate(c)
     cl.general(c, None)
     cl.signature(c)
     return _finish(c, spec, title, "Data Processing Agreement")
@@ -977,11 +991,13 @@ def build_amendment(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tupl
     no = 1
     title = f"Amendment No. {no} to the {parent.title}"
     parent_label = parent.title
+    parent_short = "SOW" if parent.kind == "sow" else "Agreement"
+    c.facts["short"] = "Amendment"
     c.w.title(title)
     c.w.para(f"This Amendment No. {no} (this \"Amendment\") is entered into as of {long_date(date)} by and between "
              f"{home.name} (\"{home.role}\") and {other.name} (\"{other.role}\").")
-    c.w.para(f"WHEREAS, the parties entered into the {parent_label} dated {long_date(parent.agreement_date)} (the \"Agreement\"); and")
-    c.w.para("WHEREAS, the parties wish to amend the Agreement as set out below.")
+    c.w.para(f"WHEREAS, the parties entered into the {parent_label} dated {long_date(parent.agreement_date)} (the \"{parent_short}\"); and")
+    c.w.para(f"WHEREAS, the parties wish to amend the {parent_short} as set out below.")
     c.w.para("NOW, THEREFORE, the parties agree as follows:")
     c.w.article("Amendments")
     changes = []
@@ -993,10 +1009,24 @@ def build_amendment(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tupl
         while new.weekday() >= 5:
             new += dt.timedelta(days=1)
         sec = ref if ref.startswith("Section") else f"Section {ref}"
-        c.w.clause(c.ob(f"The due date for the {name} set out in {sec} of the Agreement is changed from {long_date(old)} to "
+        c.w.clause(c.ob(f"The due date for the {name} set out in {sec} of the {parent_short} is changed from {long_date(old)} to "
                         f"{long_date(new)}, and {other.role} shall deliver the {name} no later than {long_date(new)}.",
                         "delivery", f"{name} delivery", other.name, new, c.absolute(new), deliverable=name))
         changes.append({"clause_reference": ref, "field": "delivery_due_date", "milestone_name": f"{name} delivery",
+                        "from": old.isoformat(), "to": new.isoformat()})
+    elif [p for p in f.get("payments", []) if p.rule.kind == "absolute" and p.due_date and p.due_date >= as_of]:
+        pay = next(p for p in f["payments"] if p.rule.kind == "absolute" and p.due_date and p.due_date >= as_of)
+        old = pay.due_date
+        new = old + dt.timedelta(days=rng.randint(30, 75))
+        while new.weekday() >= 5:
+            new += dt.timedelta(days=1)
+        ref = pay.clause_reference
+        sec = ref if ref.startswith("Section") else f"Section {ref}"
+        label = pay.milestone_name.split(": ", 1)[1]
+        c.w.clause(c.ob(f"The installment of ${pay.amount:,.2f} payable upon {label} under {sec} of the {parent_short} shall instead "
+                        f"be paid by {home.role} no later than {long_date(new)}.", "payment", pay.milestone_name, home.name, new,
+                        c.absolute(new), amount=pay.amount, currency="USD"))
+        changes.append({"clause_reference": ref, "field": "payment_due_date", "milestone_name": pay.milestone_name,
                         "from": old.isoformat(), "to": new.isoformat()})
     elif f.get("renewal_ob") is not None and f.get("notice"):
         old_n, unit = f["notice"]
@@ -1024,8 +1054,8 @@ def build_amendment(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tupl
                         "expiration", "Agreement expiration", None, new, c.absolute(new, "on")))
         c.key["expiration_date"] = new
         changes.append({"clause_reference": None, "field": "expiration_date", "from": old.isoformat(), "to": new.isoformat()})
-    c.w.clause("Except as expressly amended by this Amendment, the Agreement remains unchanged and in full force and effect.")
-    c.w.clause("This Amendment may be executed in counterparts and is governed by the law governing the Agreement.")
+    c.w.clause(f"Except as expressly amended by this Amendment, the {parent_short} remains unchanged and in full force and effect.")
+    c.w.clause(f"This Amendment may be executed in counterparts and is governed by the law governing the {parent_short}.")
     cl.signature(c)
     out = _finish(c, spec, title, "Amendment", prefix_extra=str(no))
     out.amends = {"contract_id": parent.contract_id, "title": parent.title, "agreement_date": parent.agreement_date.isoformat(),

@@ -161,3 +161,4 @@ class Signature:
     parties: tuple[Party, Party]
     date: dt.date | None
     date_text: str | None = None
+    doc_term: str = "Agreement"  # "this SOW", "this Amendment" …

@@ -34,7 +34,7 @@ def render(contract: Contract, path: Path) -> None:
 
 
 def _signature_lines(sig: Signature) -> list[str]:
-    lines = ["IN WITNESS WHEREOF, the parties have executed this Agreement by their duly authorized representatives."]
+    lines = [f"IN WITNESS WHEREOF, the parties have executed this {sig.doc_term} by their duly authorized representatives."]
     for p in sig.parties:
         lines += ["", p.name.upper(), "", "By: ______________________________", f"Name: {p.signatory}", f"Title: {p.title}"]
         if sig.date_text:

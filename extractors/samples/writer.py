@@ -104,8 +104,9 @@ class Writer:
                 ob.source_text = row_text(cells, self.fmt)
         self.blocks.append(Table(header, rows, row_obs, widths))
 
-    def signature(self, parties: tuple[Party, Party], date: dt.date | None, date_text: str | None) -> None:
-        self.blocks.append(Signature(parties, date, date_text))
+    def signature(self, parties: tuple[Party, Party], date: dt.date | None, date_text: str | None,
+                  doc_term: str = "Agreement") -> None:
+        self.blocks.append(Signature(parties, date, date_text, doc_term))
 
 
 class Ctx:
@@ -114,6 +115,8 @@ class Ctx:
     def __init__(self, rng: random.Random, as_of: dt.date, fmt: str, home: Party, other: Party,
                  effective: dt.date, agreement: dt.date, style: str | None = None) -> None:
         self.rng = rng
+        # a second stream for later refinements, so adding a choice does not reshuffle every date drawn after it
+        self.xrng = random.Random(f"x:{home.name}:{other.name}:{effective.isoformat()}:{fmt}")
         self.as_of = as_of
         self.fmt = fmt
         self.home = home
