@@ -7,9 +7,12 @@ Hard negatives live here too: boilerplate that mentions durations or dates witho
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from .calendar import add_duration, add_months, long_date, next_recurring
+from .model import Rule, Sentence
 from .writer import Ctx
 
 __all__ = [
@@ -229,12 +232,12 @@ def invoice_terms(c: Ctx, payer_home: bool = True) -> None:
                caption=c.pick("Invoices.", "Payment Terms.", None))
 
 
-def milestone_payments(c: Ctx, total: Decimal, events: list[tuple[str, str | None, dt.date | None, str]],
+def milestone_payments(c: Ctx, total: Decimal, events: Sequence[tuple[str, str, Any, str | None]],
                        shares: list[int], form: str) -> str:
     """Milestone payments; events are (label, anchor, known date, predecessor milestone name)."""
     amounts = [(total * s / 100).quantize(Decimal("0.01")) for s in shares]
     amounts[-1] = total - sum(amounts[:-1])
-    obs = []
+    obs: list[tuple[str, int, Decimal, Rule, Any, str | None, str | None]] = []
     rows = []
     for (label, anchor, when, dep), share, amount in zip(events, shares, amounts, strict=True):
         if anchor == "date":
@@ -254,14 +257,14 @@ def milestone_payments(c: Ctx, total: Decimal, events: list[tuple[str, str | Non
         row_obs = []
         for label, share, amount, rule, due, cond, dep_name in obs:
             if rule.kind == "absolute":
-                when = long_date(due)
+                due_cell = long_date(due)
             elif rule.anchor == "signing":
-                when = f"Upon signing of this {c.facts.get('short', 'Agreement')}"
+                due_cell = f"Upon signing of this {c.facts.get('short', 'Agreement')}"
             elif rule.anchor == "effective_date":
-                when = "Within 10 days after the Effective Date"
+                due_cell = "Within 10 days after the Effective Date"
             else:
-                when = "Upon " + label
-            cells = [label[0].upper() + label[1:], f"{share}%", f"${amount:,.2f}", when]
+                due_cell = "Upon " + label
+            cells = [label[0].upper() + label[1:], f"{share}%", f"${amount:,.2f}", due_cell]
             rows.append(cells)
             row_obs.append([c.ob("", "payment", f"Milestone payment: {label}", payer, due, rule, amount=amount, currency="USD",
                                  percentage=str(share), depends_on=dep_name, condition=cond)])
@@ -282,7 +285,7 @@ def milestone_payments(c: Ctx, total: Decimal, events: list[tuple[str, str | Non
         parts.append(phrase)
         ob_list.append((phrase, label, share, amount, rule, due, cond, dep_name))
     if form == "items":
-        items = []
+        items: list[list[Sentence]] = []
         for phrase, label, share, amount, rule, due, cond, dep_name in ob_list:
             items.append([c.ob(f"{c.h} shall pay {phrase}.", "payment", f"Milestone payment: {label}", payer, due, rule,
                                amount=amount, currency="USD", percentage=str(share), depends_on=dep_name, condition=cond)])
@@ -497,8 +500,8 @@ def extra_boilerplate(c: Ctx) -> None:
         ("Dispute Resolution", [
             f"The parties shall first try to resolve any dispute through good-faith negotiation between senior executives "
             f"for a period of {c.dur(r.choice([15, 30]), 'days')} before starting any proceeding.",
-            f"Any dispute not so resolved shall be finally settled by binding arbitration administered by the American "
-            f"Arbitration Association, and judgment on the award may be entered in any court having jurisdiction."]),
+            "Any dispute not so resolved shall be finally settled by binding arbitration administered by the American "
+            "Arbitration Association, and judgment on the award may be entered in any court having jurisdiction."]),
         ("Non-Solicitation", [
             f"During the term of this Agreement and for {c.dur(r.choice([6, 12]), 'months')} thereafter, neither party shall "
             f"solicit for employment any employee of the other party who was directly involved in this Agreement."]),

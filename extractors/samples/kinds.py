@@ -11,6 +11,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from . import clauses as cl
 from .calendar import add_duration, add_months, long_date, next_recurring
@@ -232,7 +233,7 @@ def build_sow(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, oth
                f"(the \"Project\"). Work outside this scope requires a written change order.")
     # deliverables
     names = sorted(rng.sample(_DELIVERABLES, rng.randint(4, 6)), key=_DELIVERABLES.index)
-    dels: list[tuple[str, dt.date | None, str, object, str | None]] = []
+    dels: list[tuple[str, Any, str, Any, str | None]] = []  # name, due date, kind, (amount, unit), predecessor
     n1 = rng.choice([15, 30, 45])
     d1 = add_duration(eff, n1, "days")
     dels.append((names[0], d1, "relative", (n1, "days"), None))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -87,7 +88,7 @@ class Writer:
         self.blocks.append(Para(list(sentences), number=number, caption=caption))
         return ref
 
-    def items(self, lead: list[Sentence], items: list[list[Sentence]], caption: str | None = None) -> str:
+    def items(self, lead: Sequence[Sentence], items: Sequence[Sequence[Sentence]], caption: str | None = None) -> str:
         """A clause with lettered sub-items "(a)", "(b)", each referenced as "<clause>(a)"."""
         ref = self.clause(*lead, caption=caption)
         for i, sentences in enumerate(items):
