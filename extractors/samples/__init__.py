@@ -26,7 +26,7 @@ from .render import render
 
 __all__ = [
     "DEFAULT_AS_OF", "DEFAULT_SEED", "DEFAULT_COUNT", "PORTFOLIO_DIR", "TRUTH_DIR", "SampleContract",
-    "generate_portfolio", "generate_main", "truth_record", "normalize_for_match", "load_truth",
+    "generate_portfolio", "generate_main", "truth_record", "normalize_for_match", "find_source_span", "load_truth",
 ]  # fmt: skip
 
 DEFAULT_AS_OF = dt.date(2026, 12, 1)
@@ -54,6 +54,17 @@ def normalize_for_match(text: str) -> str:
     """Text as compared with ``source_text``: a PDF line-end hyphen rejoined, whitespace runs collapsed."""
     text = text.replace("\ufffe", "-").replace("-\n", "-")
     return re.sub(r"\s+", " ", text).strip()
+
+
+def find_source_span(text: str, source_text: str) -> tuple[int, int] | None:
+    """Offsets of ``source_text`` in a document's text, allowing the line breaks and line-end hyphen breaks a
+    PDF text layer adds; None when it is not there. Evaluations use this to turn truth into spans."""
+    tokens = source_text.split()
+    if not tokens:
+        return None
+    parts = [re.escape(tok).replace("\\-", "-\\s*") for tok in tokens]
+    m = re.search(r"\s+".join(parts), text)
+    return (m.start(), m.end()) if m else None
 
 
 def _iso(value: Any) -> Any:

@@ -119,12 +119,13 @@ def term_auto(c: Ctx, initial: tuple[int, str], renewal_months: int, notice: tup
         ren_text, c.key["renewal_term"] = c.dur(renewal_months // 12, "years"), _iso(renewal_months // 12, "years")
     else:
         ren_text, c.key["renewal_term"] = c.dur(renewal_months, "months"), _iso(renewal_months, "months")
-    first = f"This Agreement commences on the Effective Date and {init_text}."
+    this = f"this {c.facts.get('short', 'Agreement')}"
+    first = f"{this[0].upper()}{this[1:]} commences on the Effective Date and {init_text}."
     who = c.h if by_home else "either party"
     variants = [
-        f'Thereafter, this Agreement shall automatically renew for successive {ren_text} periods (each, a "Renewal Term") '
+        f'Thereafter, {this} shall automatically renew for successive {ren_text} periods (each, a "Renewal Term") '
         f"unless {who} gives written notice of non-renewal at least {c.dur(n_amt, n_unit)} prior to the end of the then-current term.",
-        f"Upon expiration of the Initial Term, this Agreement will renew automatically for additional periods of {ren_text} "
+        f"Upon expiration of the Initial Term, {this} will renew automatically for additional periods of {ren_text} "
         f"unless {who} notifies the {'other party' if not by_home else c.o} in writing of its intention not to renew no later than "
         f"{c.dur(n_amt, n_unit)} before the expiration of the then-current term.",
         f"The term shall be extended automatically for successive renewal periods of {ren_text} each, unless {who} "
@@ -355,7 +356,8 @@ def reporting(c: Ctx, frequency: str, report: str, by_home: bool = False, unit: 
     unit = unit or ("business_days" if frequency == "monthly" and c.rng.random() < 0.5 else "days")
     period, anchor = _FREQ_PERIOD[frequency]
     due = next_recurring(c.as_of, frequency, after_period_end=(n, unit), not_before=c.eff)
-    text = c.pick(f"{who_role} shall deliver to {c.o if by_home else c.h} a {report} {periodic_phrase(c, n, unit, frequency)}.",
+    article = "an" if report[0] in "aeiouAEIOU" or report.startswith("SLA") else "a"
+    text = c.pick(f"{who_role} shall deliver to {c.o if by_home else c.h} {article} {report} {periodic_phrase(c, n, unit, frequency)}.",
                   f"{periodic_phrase(c, n, unit, frequency)[0].upper()}{periodic_phrase(c, n, unit, frequency)[1:]}, {who_role} shall "
                   f"provide a written {report} covering that {period.split()[1]}.")
     c.w.clause(c.ob(text, "reporting", report[0].upper() + report[1:], who_name, due,
@@ -488,7 +490,7 @@ def indemnity(c: Ctx) -> None:
 _STATES = ["Delaware", "New York", "Washington", "Illinois", "California", "Texas"]
 
 
-def extra_boilerplate(c: Ctx) -> None:
+def extra_boilerplate(c: Ctx, deliverables: bool = True) -> None:
     """Two to four more boilerplate articles (all hard negatives), drawn from the refinement stream."""
     r = c.xrng
     arts = [
@@ -519,6 +521,8 @@ def extra_boilerplate(c: Ctx) -> None:
             "Each party shall comply with all laws and regulations applicable to its performance under this Agreement, "
             "including anti-corruption and export control laws."]),
     ]
+    if not deliverables:
+        arts = [a for a in arts if a[0] != "Intellectual Property"]
     for title, clauses_ in r.sample(arts, r.randint(2, 4)):
         c.w.article(title)
         for text in clauses_:

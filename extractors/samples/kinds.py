@@ -115,7 +115,7 @@ def _finish(c: Ctx, spec: Spec, title: str, contract_type: str, prefix_extra: st
 def _boilerplate(c: Ctx, superseded: bool = False) -> None:
     cl.confidentiality(c)
     cl.indemnity(c)
-    cl.extra_boilerplate(c)
+    cl.extra_boilerplate(c, deliverables=bool(c.facts.get("has_deliverables")))
     old = add_months(c.eff, -12 * c.rng.randint(3, 7)) if superseded else None
     cl.general(c, old)
     cl.signature(c)
@@ -163,6 +163,7 @@ def build_msa(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, oth
     eff, term = _choose_term(rng, as_of, 0.6, (150, 700))
     c = _ctx(rng, as_of, spec, home, other, eff)
     c.facts.update(term)
+    c.facts["has_deliverables"] = True
     title = "Master Services Agreement"
     cl.preamble(c, title)
     cl.recitals(c, "wishes to engage a qualified provider of professional services",
@@ -416,7 +417,7 @@ def build_sla(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, oth
     cl.reporting(c, "monthly", c.pick("SLA performance report", "service level report"))
     c.w.article("Term")
     _term(c)
-    cl.extra_boilerplate(c)
+    cl.extra_boilerplate(c, deliverables=False)
     cl.general(c, None)
     cl.signature(c)
     c.sla_terms = {
@@ -602,6 +603,7 @@ def build_consulting(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tup
     c = _ctx(rng, as_of, spec, home, other, eff)
     exp = as_of + dt.timedelta(days=rng.randint(60, 300))
     title = c.pick("Consulting Agreement", "Independent Consultant Agreement")
+    c.facts["has_deliverables"] = True
     cl.preamble(c, title)
     cl.recitals(c, "requires advice on its procurement and supply chain operations",
                 "has expertise in operations consulting and is willing to provide such advice")
@@ -799,7 +801,7 @@ def build_lease(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, o
                     f"insurance naming {c.o} as loss payee within {c.dur(n, 'days')} after the Effective Date and annually thereafter.",
                     "insurance", "Certificate of insurance", c.H, due, c.recurring(n, "days", "within", "effective_date", "annually"),
                     recurrence="annually", deliverable="certificate of insurance"))
-    cl.extra_boilerplate(c)
+    cl.extra_boilerplate(c, deliverables=False)
     cl.general(c, None)
     cl.signature(c)
     return _finish(c, spec, title, "Equipment Lease")
@@ -843,7 +845,7 @@ def build_dpa(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, oth
     c.w.clause(c.ob(f"Within {c.dur(r, 'days')} after termination of the Principal Agreement, {c.o} shall delete or return all "
                     f"Personal Data and certify the deletion in writing.", "compliance", "Personal data deletion", c.O, None,
                     c.relative(r, "days", "within", "termination"), condition="after termination of the Principal Agreement"))
-    cl.extra_boilerplate(c)
+    cl.extra_boilerplate(c, deliverables=False)
     cl.general(c, None)
     cl.signature(c)
     return _finish(c, spec, title, "Data Processing Agreement")

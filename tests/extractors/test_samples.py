@@ -23,6 +23,7 @@ from extractors.samples import (
     DEFAULT_SEED,
     PORTFOLIO_DIR,
     TRUTH_DIR,
+    find_source_span,
     generate_portfolio,
     load_truth,
     normalize_for_match,
@@ -186,6 +187,9 @@ def test_source_text_is_in_the_document(truth_path: Path) -> None:
         if t["format"] in ("txt", "docx"):
             assert o["source_text"] in doc.text, o["source_text"]
         assert normalize_for_match(o["source_text"]) in norm, o["source_text"]
+        span = find_source_span(doc.text, o["source_text"])
+        assert span is not None, o["source_text"]
+        assert normalize_for_match(doc.text[span[0] : span[1]]) == normalize_for_match(o["source_text"])
         ref = o["clause_reference"]
         number = ref.removeprefix("Section ").split("(")[0]
         assert number in doc.text, ref
@@ -346,6 +350,13 @@ def test_business_days_skip_weekends_and_federal_holidays(start: dt.date, n: int
 )
 def test_next_recurring_occurrence(as_of: dt.date, freq: str, rule: tuple[int, str], expected: dt.date) -> None:
     assert next_recurring(as_of, freq, after_period_end=rule, not_before=dt.date(2025, 1, 1)) == expected
+
+
+def test_find_source_span_bridges_pdf_line_breaks() -> None:
+    text = "4.1 Either party may give notice of non-\nrenewal at least ninety (90)\ndays prior to the end."
+    span = find_source_span(text, "notice of non-renewal at least ninety (90) days prior")
+    assert span is not None and text[span[0] : span[1]].startswith("notice of non-\nrenewal")
+    assert find_source_span(text, "notice of non-renewal at least sixty (60) days") is None
 
 
 def test_add_months_clamps_to_month_end() -> None:
