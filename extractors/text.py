@@ -126,9 +126,14 @@ def english_ratio(text: str, sample_chars: int = 200_000) -> tuple[float, int]:
 
 
 def _language_warnings(text: str, name: str) -> Iterator[str]:
-    ratio, n = english_ratio(text)
-    # CUAD's English contracts sit at 0.11–0.55 (median 0.45); under 0.07 over 100+ words is not English.
-    if n >= 100 and ratio < 0.07:
+    sample = text[:200_000]
+    letters = sum(1 for c in sample if c.isalpha())
+    if letters < 250:
+        return  # too little text to judge
+    latin = sum(1 for c in sample if "a" <= c.lower() <= "z")
+    ratio, words = english_ratio(sample)
+    # CUAD's English contracts sit at 0.11–0.55 common-word ratio (median 0.45); under 0.07 is not English.
+    if latin < 0.5 * letters or (words >= 40 and ratio < 0.07):
         yield (
             f"non_english: {name} does not read as English ({ratio:.0%} common English words); "
             "extraction is tuned for English, so its milestones go to review"
