@@ -316,7 +316,7 @@ def recurring_fee(c: Ctx, amount: Decimal, frequency: str, label: str) -> None:
                       f"The {label} of {c.money(amount)} per year is payable by {c.h} annually in advance on each anniversary of the Effective Date.")
         rule = c.recurring(None, None, "on", "effective_date", "annually")
     else:
-        n = c.pick(1, 10, 15)
+        n = c.pick(1, 10, 15) if frequency == "monthly" else c.pick(10, 15, 30)
         due = next_recurring(c.as_of, frequency, after_period_end=(n, "days"), not_before=c.eff)
         period = "calendar month" if frequency == "monthly" else "calendar quarter"
         if n == 1 and frequency == "monthly":
@@ -357,9 +357,9 @@ def reporting(c: Ctx, frequency: str, report: str, by_home: bool = False, unit: 
     period, anchor = _FREQ_PERIOD[frequency]
     due = next_recurring(c.as_of, frequency, after_period_end=(n, unit), not_before=c.eff)
     article = "an" if report[0] in "aeiouAEIOU" or report.startswith("SLA") else "a"
-    text = c.pick(f"{who_role} shall deliver to {c.o if by_home else c.h} {article} {report} {periodic_phrase(c, n, unit, frequency)}.",
-                  f"{periodic_phrase(c, n, unit, frequency)[0].upper()}{periodic_phrase(c, n, unit, frequency)[1:]}, {who_role} shall "
-                  f"provide a written {report} covering that {period.split()[1]}.")
+    when = periodic_phrase(c, n, unit, frequency)
+    text = c.pick(f"{who_role} shall deliver to {c.o if by_home else c.h} {article} {report} {when}.",
+                  f"{when[0].upper()}{when[1:]}, {who_role} shall provide a written {report} covering that {period.split()[1]}.")
     c.w.clause(c.ob(text, "reporting", report[0].upper() + report[1:], who_name, due,
                     c.recurring(n, unit, "within", anchor, frequency), recurrence=frequency, deliverable=report),
                caption=c.pick("Reports.", "Reporting.", None))

@@ -747,7 +747,9 @@ def build_maintenance(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tu
                     deliverable="maintenance log"))
     c.w.article("Fees")
     fee = _money(rng, 18000, 120000, 600)
-    cl.recurring_fee(c, fee, c.pick("annually", "quarterly"), c.pick("maintenance fee", "service fee"))
+    freq = c.pick("annually", "quarterly")
+    cl.recurring_fee(c, fee if freq == "annually" else (fee / 4).quantize(Decimal("0.01")), freq,
+                     c.pick("maintenance fee", "service fee"))
     cl.invoice_terms(c)
     c.w.article("Term")
     _term(c)
