@@ -67,7 +67,7 @@ _SEP = r"\s*,?\s*"  # "June 1, 2019", "June 1 , 2019", "June 1,2019", "June 1 20
 
 _FULL = [
     # the 1st day of June, 2019 / this 15th day of March 2004 / 31  day of July 2019 / day of June in the year 2019
-    rf"(?:(?<![\w-])(?:the|this)\s+)?(?:(?<![\d.,/-]){_DAY}|(?<![\w-]){_ORD_WORD})\s+day\s+of\s+{_MONTH}{_SEP}(?:in\s+the\s+year\s+(?:of\s+)?)?{_YEAR}",
+    rf"(?:(?<![\w-])(?:the|this)\s+)?(?:(?<![\d.,/-]){_DAY}|(?<![\w-]){_ORD_WORD})\s+day\s+of\s+{_MONTH}(?:\.\s*|{_SEP})(?:in\s+the\s+year\s+(?:of\s+)?)?{_YEAR}",
     # June 1, 2019 / June 1st, 2019 / Dec. 31 , 2004
     rf"\b{_MONTH}\s*{_DAY}{_SEP}{_YEAR}",
     # 1 June 2019 / 1st of June, 2019 / 31st December, 2004
@@ -98,9 +98,13 @@ _FULL_RX = [re.compile(p, re.I) for p in _FULL]
 _SECTION_BEFORE = re.compile(r"(?:section|clause|article|paragraph|para|sections|§)s?\.?\s*$", re.I)
 _NUMERIC_RX = [re.compile(p) for p in _NUMERIC]
 _PARTIAL_RX = [re.compile(p, re.I) for p in _PARTIAL]
-# every date mention holds a year, a numeric date or a blank; patterns run only in windows around these
-_ANCHOR = re.compile(r"(?:19|20)\d\d|\d{1,2}[/-]\d{1,2}[/-]\d\d|__|[•●]|\[\s*\]")
-_BEFORE, _AFTER = 80, 30
+# every date mention holds a year, a numeric date or a blank; patterns run only in windows around these.
+# Three anchors with a literal first character scan far faster than one alternation.
+_YEAR_ANCHOR = re.compile(r"(?:19|20)\d\d")
+_NUM_ANCHOR = re.compile(r"[/-]\d{1,2}[/-]\d\d")
+_BLANK_ANCHOR = re.compile(r"[_•●\[]")
+_BRACKET_BLANK = re.compile(r"\[\s*[•●·*_\s]*\s*\]")
+_BEFORE, _AFTER = 80, 34
 
 
 def _month_number(token: str) -> int:
@@ -139,10 +143,21 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
+def _anchors(text: str) -> list[int]:
+    points = [m.start() for m in _YEAR_ANCHOR.finditer(text)]
+    points += [m.start() for m in _NUM_ANCHOR.finditer(text)]
+    for m in _BLANK_ANCHOR.finditer(text):
+        i, ch = m.start(), m.group()
+        if (ch == "_" and text[i + 1 : i + 2] == "_") or ch in "•●" or (ch == "[" and _BRACKET_BLANK.match(text, i)):
+            points.append(i)
+    points.sort()
+    return points
+
+
 def _windows(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
-    for m in _ANCHOR.finditer(text):
-        lo, hi = max(0, m.start() - _BEFORE), m.end() + _AFTER
+    for p in _anchors(text):
+        lo, hi = max(0, p - _BEFORE), p + _AFTER
         if out and lo <= out[-1][1]:
             out[-1] = (out[-1][0], hi)
         else:
