@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from .calendar import add_duration, add_months, long_date, next_recurring
+from .calendar import add_duration, add_months, next_recurring
 from .model import Rule, Sentence
 from .writer import Ctx
 
@@ -41,10 +41,11 @@ def preamble(c: Ctx, title: str, short: str = "Agreement", under: str | None = N
     first, second = (home, other) if c.rng.random() < 0.6 else (other, home)
     same_day = c.agreement == c.eff
     dated = c.pick("entered into as of", "made and entered into as of", "dated as of")
+    signed = c.formal_date(c.agreement) if c.xrng.random() < 0.25 else c.date(c.agreement)
     if same_day:
-        eff_text = f'{dated} {long_date(c.agreement)} (the "Effective Date")'
+        eff_text = f'{dated} {signed} (the "Effective Date")'
     else:
-        eff_text = f'{dated} {long_date(c.agreement)} and effective as of {long_date(c.eff)} (the "Effective Date")'
+        eff_text = f'{dated} {signed} and effective as of {c.date(c.eff)} (the "Effective Date")'
     under_text = f", under the {under}," if under else ""
     c.w.para(f'This {title} (this "{short}") is {eff_text}{under_text} by and between {first} and {second}.')
     c.facts["short"] = short
@@ -110,7 +111,7 @@ def term_auto(c: Ctx, initial: tuple[int, str], renewal_months: int, notice: tup
                  renewal_notice_period=_iso(n_amt, n_unit), next_renewal_notice_deadline=deadline)
     c.facts.update(term_first_end=first_end, renewal_months=renewal_months, notice=notice)
     if state_end:
-        init_text = f'shall continue until {long_date(first_end)} (the "Initial Term")'
+        init_text = f'shall continue until {c.date(first_end)} (the "Initial Term")'
         c.key["initial_term"] = None
     else:
         init_text = c.pick(f'shall continue for an initial term of {c.dur(init_n, init_unit)} (the "Initial Term")',
@@ -155,9 +156,9 @@ def term_fixed(c: Ctx, expiration: dt.date, as_duration: tuple[int, str] | None 
         rule = c.relative(n, unit, "after", "effective_date")
     else:
         text = c.pick(f"{This} commences on the Effective Date and, unless terminated earlier, expires on "
-                      f'{long_date(expiration)} (the "Expiration Date").',
-                      f"The term of {this} shall begin on the Effective Date and end on {long_date(expiration)}.",
-                      f'{This} shall remain in full force and effect through {long_date(expiration)} (the "Term").')
+                      f'{c.date(expiration)} (the "Expiration Date").',
+                      f"The term of {this} shall begin on the Effective Date and end on {c.date(expiration)}.",
+                      f'{This} shall remain in full force and effect through {c.date(expiration)} (the "Term").')
         rule = c.absolute(expiration, "on")
     exp_ob = c.ob(text, "expiration", "Agreement expiration", None, expiration, rule)
     sentences: list = [exp_ob]
@@ -204,8 +205,8 @@ def termination(c: Ctx, dated_window: bool = False) -> None:
         if deadline >= anniv:
             deadline = anniv - dt.timedelta(days=30)
         c.w.clause(c.ob(
-            f"In addition, {c.h} may terminate this Agreement effective as of {long_date(anniv)} by giving {c.o} written "
-            f"notice of termination no later than {long_date(deadline)}.",
+            f"In addition, {c.h} may terminate this Agreement effective as of {c.date(anniv)} by giving {c.o} written "
+            f"notice of termination no later than {c.date(deadline)}.",
             "termination_notice", "Early termination notice deadline", c.H, deadline, c.absolute(deadline),
             condition="only if the early termination right is used"))
     c.w.clause(c.pick("Sections relating to confidentiality, indemnification and limitation of liability shall survive any "
@@ -258,7 +259,7 @@ def milestone_payments(c: Ctx, total: Decimal, events: Sequence[tuple[str, str, 
         row_obs = []
         for label, share, amount, rule, due, cond, dep_name in obs:
             if rule.kind == "absolute":
-                due_cell = long_date(due)
+                due_cell = c.date(due)
             elif rule.anchor == "signing":
                 due_cell = f"Upon signing of this {c.facts.get('short', 'Agreement')}"
             elif rule.anchor == "effective_date":
@@ -276,7 +277,7 @@ def milestone_payments(c: Ctx, total: Decimal, events: Sequence[tuple[str, str, 
     ob_list = []
     for label, share, amount, rule, due, cond, dep_name in obs:
         if rule.kind == "absolute":
-            phrase = f"{c.pct(share)} of the Fees ({c.money(amount)}) no later than {long_date(due)}"
+            phrase = f"{c.pct(share)} of the Fees ({c.money(amount)}) no later than {c.date(due)}"
         elif rule.anchor == "signing":
             phrase = f"{c.pct(share)} of the Fees ({c.money(amount)}) upon signing of this {c.facts.get('short', 'Agreement')}"
         elif rule.anchor == "effective_date":
@@ -544,7 +545,7 @@ def general(c: Ctx, superseded: dt.date | None = None) -> None:
                    caption=c.pick("Force Majeure.", None))
     entire = "This Agreement constitutes the entire agreement of the parties regarding its subject matter"
     if superseded:
-        entire += f" and supersedes the agreement between them dated {long_date(superseded)}"
+        entire += f" and supersedes the agreement between them dated {c.date(superseded)}"
     c.w.clause(entire + ".", "It may be amended only in a writing signed by both parties.",
                caption=c.pick("Entire Agreement.", None))
     c.w.clause("This Agreement may be executed in counterparts, each of which is an original and all of which together are "
@@ -552,6 +553,6 @@ def general(c: Ctx, superseded: dt.date | None = None) -> None:
 
 
 def signature(c: Ctx) -> None:
-    date_text = long_date(c.agreement) if c.rng.random() < 0.7 else None
+    date_text = c.date(c.agreement) if c.rng.random() < 0.7 else None
     parties = (c.home, c.other) if c.rng.random() < 0.5 else (c.other, c.home)
     c.w.signature(parties, c.agreement, date_text, c.facts.get("short", "Agreement"))

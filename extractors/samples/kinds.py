@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import clauses as cl
-from .calendar import add_duration, add_months, long_date, next_recurring
+from .calendar import add_duration, add_months, next_recurring
 from .model import Contract, Ob, Party
 from .parties import SIGNATORIES, TITLES
 from .writer import Ctx
@@ -224,7 +224,7 @@ def build_sow(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, oth
     eff = as_of - dt.timedelta(days=rng.randint(14, 110))
     c = _ctx(rng, as_of, spec, home, other, eff, style=rng.choice(["decimal", "flat"]))
     title = f"Statement of Work No. {sow_no}"
-    cl.preamble(c, title, "SOW", under=f"Master Services Agreement dated {long_date(msa_date)} between the parties (the \"MSA\")")
+    cl.preamble(c, title, "SOW", under=f"Master Services Agreement dated {c.date(msa_date)} between the parties (the \"MSA\")")
     c.w.para("This SOW is governed by the MSA. Capitalized terms used but not defined in this SOW have the meanings given in the MSA.")
     c.w.article("Scope of Services")
     project = c.pick("the migration of the Client's order management system to a cloud platform",
@@ -256,7 +256,7 @@ def build_sow(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, oth
         rows, row_obs = [], []
         for i, (name, due, kind, rel, dep) in enumerate(dels, start=1):
             if kind == "absolute":
-                when, rule = long_date(due), c.absolute(due)
+                when, rule = c.date(due), c.absolute(due)
             elif kind == "relative":
                 when, rule = f"Within {rel[0]} days after the Effective Date", c.relative(rel[0], rel[1], "within", "effective_date")
             else:
@@ -271,9 +271,9 @@ def build_sow(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, oth
         items = []
         for name, due, kind, rel, dep in dels:
             if kind == "absolute":
-                text = c.pick(f"{c.o} shall deliver the {name} no later than {long_date(due)}.",
-                              f"The {name} is due on or before {long_date(due)}.",
-                              f"{c.o} will complete and deliver the {name} by {long_date(due)}.")
+                text = c.pick(f"{c.o} shall deliver the {name} no later than {c.date(due)}.",
+                              f"The {name} is due on or before {c.date(due)}.",
+                              f"{c.o} will complete and deliver the {name} by {c.date(due)}.")
                 rule = c.absolute(due)
             elif kind == "relative":
                 text = c.pick(f"{c.o} shall deliver the {name} within {c.dur(rel[0], 'days')} after the Effective Date.",
@@ -345,7 +345,7 @@ def build_sla(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, oth
     title = "Service Level Agreement"
     hosting_date = eff - dt.timedelta(days=rng.randint(0, 40))
     cl.preamble(c, title, "SLA")
-    c.w.para(f"This SLA supplements the Hosting Services Agreement between the parties dated {long_date(hosting_date)} "
+    c.w.para(f"This SLA supplements the Hosting Services Agreement between the parties dated {c.date(hosting_date)} "
              f"(the \"Hosting Agreement\") and describes the service levels for the hosted services (the \"Services\").")
     cl.definitions(c, [("Downtime", "any period during which the Services are unavailable to Customer, excluding Scheduled Maintenance"),
                        ("Monthly Uptime Percentage", "the total minutes in a calendar month minus Downtime minutes, divided by the "
@@ -533,12 +533,12 @@ def build_supply(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, 
         qty = rng.choice([500, 1000, 1500, 2500, 4000])
         label = f"Shipment {i}"
         if spec.table:
-            rows.append([label, f"{qty:,} units", long_date(cursor), "FCA Supplier facility"])
+            rows.append([label, f"{qty:,} units", c.date(cursor), "FCA Supplier facility"])
             row_obs.append([c.ob("", "delivery", f"{label} delivery", c.O, cursor, c.absolute(cursor),
                                  deliverable=f"{qty:,} units of {product}")])
         else:
-            text = c.pick(f"{label}: {c.o} shall deliver {qty:,} units no later than {long_date(cursor)}.",
-                          f"{label} of {qty:,} units shall be delivered on or before {long_date(cursor)}.")
+            text = c.pick(f"{label}: {c.o} shall deliver {qty:,} units no later than {c.date(cursor)}.",
+                          f"{label} of {qty:,} units shall be delivered on or before {c.date(cursor)}.")
             items.append([c.ob(text, "delivery", f"{label} delivery", c.O, cursor, c.absolute(cursor),
                                deliverable=f"{qty:,} units of {product}")])
     if spec.table and c.xrng.random() < 0.5:
@@ -614,8 +614,8 @@ def build_consulting(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tup
     d1 = add_duration(eff, n1, "days")
     final = c.spread() if rng.random() < 0.5 else as_of + dt.timedelta(days=rng.randint(20, 150))
     final = min(final, exp - dt.timedelta(days=7))
-    final_text, final_rule = c.pick((f"{c.o} shall deliver the final report no later than {long_date(final)}.", c.absolute(final)),
-                                    (f"The final written report is due on {long_date(final)}.", c.absolute(final, "on")))
+    final_text, final_rule = c.pick((f"{c.o} shall deliver the final report no later than {c.date(final)}.", c.absolute(final)),
+                                    (f"The final written report is due on {c.date(final)}.", c.absolute(final, "on")))
     c.w.clause(c.ob(c.pick(f"{c.o} shall deliver a written summary of interim findings within {c.dur(n1, 'days')} after the Effective Date.",
                            f"Within {c.dur(n1, 'days')} after the Effective Date, {c.o} will present its interim findings to {c.h}."),
                     "delivery", "Interim findings", c.O, d1, c.relative(n1, "days", "within", "effective_date"),
@@ -663,9 +663,9 @@ def build_license(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple,
     opt_date = c.target(25, 200)
     more = rng.choice([50, 100, 250])
     c.w.clause(c.ob(c.pick(f"{c.h} may purchase licenses for up to {more} additional users at the prices in Exhibit B by giving "
-                           f"{c.o} written notice on or before {long_date(opt_date)}.",
+                           f"{c.o} written notice on or before {c.date(opt_date)}.",
                            f"The option to acquire up to {more} additional user licenses at the Exhibit B prices must be exercised "
-                           f"by {c.h} in writing no later than {long_date(opt_date)}."),
+                           f"by {c.h} in writing no later than {c.date(opt_date)}."),
                     "option_exercise", "Additional licenses option deadline", c.H, opt_date, c.absolute(opt_date),
                     condition="only if Licensee wants the additional licenses".replace("Licensee", c.h)),
                caption=c.pick("Option for Additional Licenses.", None))
@@ -820,7 +820,7 @@ def build_dpa(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, oth
     title = "Data Processing Agreement"
     principal = eff - dt.timedelta(days=rng.randint(0, 30))
     cl.preamble(c, title, "DPA")
-    c.w.para(f"This DPA forms part of the services agreement between the parties dated {long_date(principal)} (the \"Principal "
+    c.w.para(f"This DPA forms part of the services agreement between the parties dated {c.date(principal)} (the \"Principal "
              f"Agreement\") and applies to Personal Data that {c.o} processes on behalf of {c.h}.")
     cl.definitions(c, [("Personal Data", "any information relating to an identified or identifiable natural person that Processor "
                                          "processes on behalf of the other party".replace("Processor", c.o)),
@@ -967,12 +967,12 @@ def build_letter(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, 
     next_year = dt.date(as_of.year + 1, 1, 1)
     title = c.pick("Letter Agreement Regarding Change of Remittance Address", "Letter Agreement Regarding Notice Contacts")
     c.w.title(title)
-    c.w.para(long_date(date))
+    c.w.para(c.date(date))
     c.w.para(home.name, home.address)
-    c.w.para(f"Re: Supply and Services Agreement dated {long_date(orig)} (the \"Agreement\") between {home.name} "
+    c.w.para(f"Re: Supply and Services Agreement dated {c.date(orig)} (the \"Agreement\") between {home.name} "
              f"(\"{home.role}\") and {other.name} (\"{other.role}\")")
     c.w.para(f"Dear {home.signatory}:")
-    c.w.para(f"We write to confirm administrative changes under the Agreement. Beginning {long_date(next_year)}, please send all "
+    c.w.para(f"We write to confirm administrative changes under the Agreement. Beginning {c.date(next_year)}, please send all "
              f"payments due under the Agreement to the account listed in the attached instructions, and send notices to "
              f"{other.signatory}, {other.title}, at the address above.")
     c.w.para("Except as described in this letter, the Agreement remains unchanged and in full force and effect. This letter "
@@ -999,9 +999,9 @@ def build_amendment(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tupl
     parent_short = "SOW" if parent.kind == "sow" else "Agreement"
     c.facts["short"] = "Amendment"
     c.w.title(title)
-    c.w.para(f"This Amendment No. {no} (this \"Amendment\") is entered into as of {long_date(date)} by and between "
+    c.w.para(f"This Amendment No. {no} (this \"Amendment\") is entered into as of {c.date(date)} by and between "
              f"{home.name} (\"{home.role}\") and {other.name} (\"{other.role}\").")
-    c.w.para(f"WHEREAS, the parties entered into the {parent_label} dated {long_date(parent.agreement_date)} (the \"{parent_short}\"); and")
+    c.w.para(f"WHEREAS, the parties entered into the {parent_label} dated {c.date(parent.agreement_date)} (the \"{parent_short}\"); and")
     c.w.para(f"WHEREAS, the parties wish to amend the {parent_short} as set out below.")
     c.w.para("NOW, THEREFORE, the parties agree as follows:")
     c.w.article("Amendments")
@@ -1014,8 +1014,8 @@ def build_amendment(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tupl
         while new.weekday() >= 5:
             new += dt.timedelta(days=1)
         sec = ref if ref.startswith("Section") else f"Section {ref}"
-        c.w.clause(c.ob(f"The due date for the {name} set out in {sec} of the {parent_short} is changed from {long_date(old)} to "
-                        f"{long_date(new)}, and {other.role} shall deliver the {name} no later than {long_date(new)}.",
+        c.w.clause(c.ob(f"The due date for the {name} set out in {sec} of the {parent_short} is changed from {c.date(old)} to "
+                        f"{c.date(new)}, and {other.role} shall deliver the {name} no later than {c.date(new)}.",
                         "delivery", f"{name} delivery", other.name, new, c.absolute(new), deliverable=name))
         changes.append({"clause_reference": ref, "field": "delivery_due_date", "milestone_name": f"{name} delivery",
                         "from": old.isoformat(), "to": new.isoformat()})
@@ -1029,7 +1029,7 @@ def build_amendment(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tupl
         sec = ref if ref.startswith("Section") else f"Section {ref}"
         label = pay.milestone_name.split(": ", 1)[1]
         c.w.clause(c.ob(f"The installment of ${pay.amount:,.2f} payable upon {label} under {sec} of the {parent_short} shall instead "
-                        f"be paid by {home.role} no later than {long_date(new)}.", "payment", pay.milestone_name, home.name, new,
+                        f"be paid by {home.role} no later than {c.date(new)}.", "payment", pay.milestone_name, home.name, new,
                         c.absolute(new), amount=pay.amount, currency="USD"))
         changes.append({"clause_reference": ref, "field": "payment_due_date", "milestone_name": pay.milestone_name,
                         "from": old.isoformat(), "to": new.isoformat()})
@@ -1055,7 +1055,7 @@ def build_amendment(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tupl
         if not isinstance(old, dt.date):
             old = as_of + dt.timedelta(days=90)
         new = add_months(old, 12)
-        c.w.clause(c.ob(f"The term of the Agreement is extended so that the Agreement expires on {long_date(new)}.",
+        c.w.clause(c.ob(f"The term of the Agreement is extended so that the Agreement expires on {c.date(new)}.",
                         "expiration", "Agreement expiration", None, new, c.absolute(new, "on")))
         c.key["expiration_date"] = new
         changes.append({"clause_reference": None, "field": "expiration_date", "from": old.isoformat(), "to": new.isoformat()})

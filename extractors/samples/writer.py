@@ -6,6 +6,7 @@ effective date) and a :class:`Writer` that numbers articles and clauses the way 
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import random
 from collections.abc import Sequence
@@ -16,7 +17,12 @@ from .calendar import add_duration, long_date, number_words
 from .model import Heading, Ob, Para, Party, Rule, Sentence, Signature, Table
 from .render import row_text
 
-__all__ = ["Writer", "Ctx"]
+__all__ = ["Writer", "Ctx", "ordinal"]
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 _UNIT_WORDS = {
     "days": ("day", "days"),
@@ -126,6 +132,7 @@ class Ctx:
         self.agreement = agreement
         self.w = Writer(style or rng.choice(["decimal", "decimal", "section", "flat"]), fmt)
         self.numstyle = rng.choices(["words_digits", "digits", "words"], [6, 3, 1])[0]
+        self.date_style = self.xrng.choices(["us", "ordinal", "intl"], [14, 3, 3])[0]
         self.key: dict[str, Any] = {
             "agreement_date": agreement, "effective_date": effective, "expiration_date": None,
             "initial_term": None, "renewal_term": None, "auto_renewal": None,
@@ -180,9 +187,17 @@ class Ctx:
             return f"{number_words(int(p))} percent ({p}%)"
         return f"{p}%"
 
-    @staticmethod
-    def date(d: dt.date) -> str:
+    def date(self, d: dt.date) -> str:
+        """A date in this contract's house style: "March 15, 2027", "March 15th, 2027" or "15 March 2027"."""
+        if self.date_style == "ordinal":
+            return f"{calendar.month_name[d.month]} {ordinal(d.day)}, {d.year}"
+        if self.date_style == "intl":
+            return f"{d.day} {calendar.month_name[d.month]} {d.year}"
         return long_date(d)
+
+    def formal_date(self, d: dt.date) -> str:
+        """"the 3rd day of March, 2025" (preambles only)."""
+        return f"the {ordinal(d.day)} day of {calendar.month_name[d.month]}, {d.year}"
 
     def target(self, low: int, high: int, weekday: bool = True) -> dt.date:
         """A date between as_of+low and as_of+high days, moved off weekends."""
