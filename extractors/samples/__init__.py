@@ -95,7 +95,8 @@ def generate_portfolio(out_dir: str | Path, as_of: dt.date = DEFAULT_AS_OF, coun
                        seed: int = DEFAULT_SEED) -> list[SampleContract]:
     """Write ``count`` contracts to ``out_dir/portfolio`` and their truth to ``out_dir/truth``.
 
-    Files already in those two folders are replaced; nothing else in ``out_dir`` is touched.
+    Contracts and truth from an earlier run there are replaced; a portfolio folder holding any file without a
+    truth record (someone else's contracts) is refused rather than overwritten.
     """
     if count < MIN_COUNT:
         raise MilestonesError(f"--count must be at least {MIN_COUNT} (the plan's amendments need their parents); got {count}")
@@ -103,6 +104,11 @@ def generate_portfolio(out_dir: str | Path, as_of: dt.date = DEFAULT_AS_OF, coun
         raise MilestonesError(f"as_of must be a date, got {as_of!r}; pass --as-of YYYY-MM-DD")
     out = Path(out_dir)
     pdir, tdir = out / "portfolio", out / "truth"
+    foreign = [f.name for f in (sorted(pdir.iterdir()) if pdir.is_dir() else [])
+               if f.is_file() and not (tdir / f"{f.stem}.json").exists()]
+    if foreign:
+        raise MilestonesError(f"{pdir} holds files this generator did not write ({', '.join(foreign[:3])}); "
+                              f"choose an empty --out folder so they are not overwritten")
     for d in (pdir, tdir):
         if d.exists():
             for f in d.iterdir():

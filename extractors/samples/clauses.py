@@ -435,16 +435,19 @@ def warranty(c: Ctx, computable: bool) -> None:
                    caption=c.pick("Warranty.", None))
 
 
-def security(c: Ctx, soc2: bool = True, breach: bool = True) -> None:
+def security(c: Ctx, soc2: bool = True, breach: bool = True, hours: int | None = None) -> None:
     c.w.article(c.pick("Data Security", "Information Security"))
     c.w.clause(f"{c.o} shall maintain administrative, physical and technical safeguards designed to protect {c.h} data against "
                f"unauthorized access, consistent with industry standards.")
     if breach:
-        hours = c.pick(24, 48, 72, 72)
-        c.w.clause(c.ob(c.pick(f"{c.o} shall notify {c.h} in writing within {c.dur(hours, 'hours')} after becoming aware of any "
+        hours = hours or c.pick(24, 48, 72, 72)
+        window = "seventy-two (72) hours" if hours == 72 and c.xrng.random() < 0.7 else c.dur(hours, "hours")
+        c.w.clause(c.ob(c.pick(f"{c.o} shall notify {c.h} in writing within {window} after becoming aware of any "
                                f"Security Incident affecting {c.h} data.",
                                f"In the event of a Security Incident, {c.o} shall notify {c.h} without undue delay and in any event "
-                               f"within {c.dur(hours, 'hours')} of discovery."),
+                               f"within {window} of discovery.",
+                               f"{c.o} must inform {c.h} of any Security Incident no later than {window} after {c.o} "
+                               f"first learns of it."),
                         "compliance", "Security incident notification", c.O, None,
                         c.relative(hours, "hours", "within", "breach_discovery"), condition="only if a Security Incident occurs"),
                    caption=c.pick("Security Incidents.", None))

@@ -834,7 +834,7 @@ def build_dpa(spec: Spec, rng: random.Random, as_of: dt.date, home_b: tuple, oth
     c.w.clause(c.ob(f"{c.o} shall notify {c.h} of any intended engagement of a new Subprocessor at least {c.dur(n, 'days')} before "
                     f"the Subprocessor begins processing Personal Data.", "compliance", "New subprocessor notice", c.O, None,
                     c.relative(n, "days", "before", "subprocessor_engagement"), condition="only if a new Subprocessor is engaged"))
-    cl.security(c, soc2=True, breach=True)
+    cl.security(c, soc2=True, breach=True, hours=72)
     c.w.article(c.pick("Audits", "Audit Rights"))
     m = rng.choice([10, 20, 30])
     c.w.clause(c.ob(f"{c.o} shall make available to {c.h} all information necessary to demonstrate compliance with this DPA within "

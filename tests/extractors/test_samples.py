@@ -212,6 +212,26 @@ def test_hard_negatives_stay_out_of_the_truth(truths) -> None:
     assert by_kind["supersedes the agreement between them dated"] >= 2 and by_kind["fails to cure the breach within"] >= 5
 
 
+def test_clause_wording_varies(truths) -> None:
+    """Each common clause kind appears in several phrasings, so no single template covers the portfolio."""
+    import re
+
+    def shape(text: str) -> str:  # wording with names, numbers and dates blanked out
+        text = re.sub(r"\b[A-Z][a-z]+\b|\d[\d,.%$]*|\([^)]*\)", "_", text)
+        return " ".join(text.split()[:8])
+
+    shapes: dict[str, set[str]] = {}
+    for t in truths:
+        for o in t["obligations"]:
+            shapes.setdefault(o["milestone_name"].split(":")[0], set()).add(shape(o["source_text"]))
+    for name in ("Non-renewal notice deadline", "Invoice payment", "Deliverable acceptance decision",
+                 "Certificate of insurance", "Security incident notification", "Agreement expiration"):
+        assert len(shapes[name]) >= 3, (name, shapes[name])
+    text = " ".join(normalize_for_match(load_document(PORTFOLIO_DIR / t["file"]).text) for t in truths)
+    for phrase in ("seventy-two (72) hours", "no later than", "business days after", "the end of each calendar quarter"):
+        assert phrase in text, phrase
+
+
 def test_deadlines_are_spread_around_as_of(truths) -> None:
     as_of = DEFAULT_AS_OF
     deltas = [(dt.date.fromisoformat(o["due_date"]) - as_of).days
@@ -372,3 +392,7 @@ def test_cli_writes_portfolio_and_rejects_bad_count(tmp_path: Path, capsys: pyte
     assert "--count must be at least" in capsys.readouterr().err
     with pytest.raises(MilestonesError):
         generate_portfolio(tmp_path, "2026-12-01", 16)  # type: ignore[arg-type]
+    (tmp_path / "portfolio" / "signed-lease.pdf").write_bytes(b"%PDF-1.4 someone else's contract")
+    with pytest.raises(MilestonesError, match="empty --out folder"):
+        generate_portfolio(tmp_path, DEFAULT_AS_OF, 16)
+    assert (tmp_path / "portfolio" / "signed-lease.pdf").exists()
