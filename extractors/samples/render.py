@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from ..errors import MilestonesError
 from .model import Contract, Heading, Para, Signature, Table
 
 __all__ = ["render", "row_text", "FIXED_TIMESTAMP"]
@@ -26,7 +27,11 @@ def row_text(cells: list[str], fmt: str) -> str:
 
 
 def render(contract: Contract, path: Path) -> None:
-    data = {"txt": _txt, "docx": _docx, "pdf": _pdf}[contract.fmt](contract)
+    try:
+        data = {"txt": _txt, "docx": _docx, "pdf": _pdf}[contract.fmt](contract)
+    except ImportError as exc:  # reportlab is a dev extra
+        raise MilestonesError(f"cannot write {path.name}: {exc.name or exc} is not installed; "
+                              f"install the dev extras with `pip install -e '.[dev]'`") from exc
     path.write_bytes(data)
 
 
