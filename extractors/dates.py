@@ -68,8 +68,8 @@ _SEP = r"\s*,?\s*"  # "June 1, 2019", "June 1 , 2019", "June 1,2019", "June 1 20
 _FULL = [
     # the 1st day of June, 2019 / this 15th day of March 2004 / 31  day of July 2019 / day of June in the year 2019
     rf"(?:(?<![\w-])(?:the|this)\s+)?(?:(?<![\d.,/-]){_DAY}|(?<![\w-]){_ORD_WORD})\s+day\s+of\s+{_MONTH}(?:\.\s*|{_SEP})(?:in\s+the\s+year\s+(?:of\s+)?)?{_YEAR}",
-    # June 1, 2019 / June 1st, 2019 / Dec. 31 , 2004
-    rf"\b{_MONTH}\s*{_DAY}{_SEP}{_YEAR}",
+    # June 1, 2019 / June 1st, 2019 / Dec. 31 , 2004 / March 18. 2021
+    rf"\b{_MONTH}\s*{_DAY}(?:\.\s*|{_SEP}){_YEAR}",
     # 1 June 2019 / 1st of June, 2019 / 31st December, 2004
     rf"(?<![\d.,/-]){_DAY}\s*(?:of\s+)?{_MONTH}{_SEP}{_YEAR}",
 ]

@@ -84,7 +84,7 @@ def next_notice_deadline(
 
 # --- text helpers -----------------------------------------------------------------------------------
 _FOOTER = re.compile(r"Source:[^\n]{0,200}?\d{1,2}/\d{1,2}/\d{4}")  # EDGAR filing stamps in CUAD texts
-_SENT_END = re.compile(r"(?:[.;!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9(])|\n\s*\n|\f)")
+_SENT_END = re.compile(r"(?:[.;!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9(])(?!(?:19|20)\d\d\b)|\n\s*\n|\f)")
 
 
 def _sentence(text: str, pos: int, end: int | None = None, limit: int = 700) -> tuple[int, int]:
@@ -391,36 +391,108 @@ def _effective_date(ctx: _Ctx, agreement: dt.date | None) -> tuple[dt.date | Non
 
 
 # --- term, expiration -------------------------------------------------------------------------------
-_TERM_SENT = re.compile(
-    r"\b(?:the\s+)?(?:initial\s+|original\s+)?term\s+(?:of\s+this\s+(?:agreement|contract)|shall|will|is|means|hereof)"
-    r"|\bthis\s+(?:agreement|contract)\s+(?:shall|will|is\s+(?:to|for))\s+(?:\w+\s+){0,3}?"
-    r"(?:commence|continue|remain|expire|terminate|be\s+(?:effective|valid|in\s+(?:full\s+)?(?:force|effect)|for))"
-    r"|\binitial\s+term\b|\bterm\s*:",
+_TERM_SUBJECT = re.compile(
+    r"\b(?:the\s+)?(?:initial\s+|original\s+|primary\s+|basic\s+)?term\s+of\s+(?:this|the)\s+(?:(?:[\w-]+\s+){0,3}?"
+    r"(?:agreement|contract|licen[cs]e|lease|jsma|appointment|services?)|(?-i:[A-Z][\w-]+))"
+    r"|\b(?:this|the)\s+(?:[\w-]+\s+){0,3}?(?:agreement|contract|amendment|addendum|jsma)\s+"
+    r"(?:\([^)]{0,40}\)\s+)?(?:[^.;]{0,60}?\b(?:shall|will|is|to|be)\s+(?:\w+\s+){0,2}?)?"
+    r"(?:commenc|begin|continu|remain|expir|terminat|becom|tak\w*\s+effect|enter\w*\s+into|com\w*\s+into|effective"
+    r"|be\s+(?:valid|effective|in\s+effect|for)|is\s+(?:valid|for)|run|end|appl|last|have\s+a\s+(?:duration|term))"
+    r"|\b(?:the\s+)?(?:initial|original|primary)\s+term\b"
+    r"|\bthe\s+(?:effective\s+)?[\"“]?term[\"”]?\s+(?:\([^)]{0,30}\)\s+)?(?:shall|will|is|commences|begins)"
+    r"|[\"“]?\s*(?:initial\s+)?term\s*[\"”]?\s*(?:shall\s+mean|means)|\bcontract\s+period\b|(?-i:\b(?:TERM|Term)\s*:)"
+    r"|\bit\s+shall\s+have\s+a\s+(?:duration|term)\s+of"
+    r"|\bthis\s+(?:agreement|contract)\s+is\s+(?:valid|for\s+a\s+(?:term|period))|\bterm\s+of\s+(?:cooperation|the\s+license)"
+    r"|\b(?:expiration|termination|expiry|end)\s+date\s*:",
+    re.I,
+)
+_TERM_WORDS = ("term", "agreement", "contract", "expir", "perpetu", "indefinite", "period")
+_HEADING = re.compile(r"(?:^|\n|\.\s)\s*(?:\d+(?:\.\d+)*\.?|[A-Z]\.|\([a-z0-9]+\)|article\s+\w+\.?|section\s+[\d.]+\.?)?\s*"
+                      r"(?:initial\s+)?term(?:\s+of\s+(?:the\s+)?agreement|\s+and\s+termination|\s+of\s+contract)?\s*[.:\-–]?\s*$", re.I)
+_SURVIVAL = re.compile(
+    r"during\s+the\s+(?:initial\s+)?term|after\s+(?:the\s+|its\s+|such\s+)?(?:termination|expiration|expiry)"
+    r"|following\s+(?:the\s+|its\s+|any\s+)?(?:termination|expiration|expiry)|surviv|for\s+a\s+period\s+of\s+[^.]{0,40}thereafter",
+    re.I,
+)
+_NOT_TERM_CLAUSE = re.compile(
+    r"calendar\s+quarter|\bquarter\b[\"”]?\s+means|(?:contract|agreement|calendar)\s+year[\"”]?\s+(?:shall\s+)?means?|confidential"
+    r"|royalty\s+term[\"”]?\s+(?:shall\s+)?means?|\bterm\s+sheet|[\"“](?!initial|term)[\w\s-]{2,40}\sterm[\"”]\s+(?:shall\s+)?means?"
+    r"|\b(?:shall|will)\s+(?:automatically\s+)?terminate\s+(?:if|in\s+the\s+event|upon\s+(?:the\s+)?(?:occurrence|breach|default))"
+    r"|\bmay\s+(?:be\s+)?terminat|following\s+the\s+term\b",
+    re.I,
+)
+_RANGE_ONLY = re.compile(r"(?:to|[-–])(?:\s+the)?", re.I)  # "to" ends a term only after a start date ("from X to Y")
+_YEAR_END = re.compile(r"(?:until|through|to)\s+the\s+end\s+of\s+(?:calendar\s+(?:year\s+)?|the\s+year\s+)?(?P<year>(?:19|20)\d\d)\b", re.I)
+_RENEWAL_VERB = re.compile(r"\brenew|\bextend|\bextension", re.I)
+_THEREAFTER = re.compile(r"\s*(?:\([^)]{0,20}\)\s*)?(?:thereafter|therefrom|from\s+(?:such|that)\s+date|hence)", re.I)
+_AFTER_INITIAL = re.compile(
+    r"^\W*(?:\(?\w{1,3}[.)]\s*)?(?:thereafter|after\s+(?:the\s+)?(?:expiration\s+of\s+the\s+)?(?:initial|original)\s+term"
+    r"|following\s+the\s+(?:initial|original|expiration)|upon\s+(?:the\s+)?expiration|at\s+the\s+end\s+of\s+the\s+(?:initial|original))",
+    re.I,
+)
+_TERM_OPENING = re.compile(
+    r"\s*(?:\(?\w{1,3}[.)]\s*)?(?:this|the)\s+(?:[\w-]+\s+){0,3}?(?:agreement|term|contract)\b", re.I
+)
+_EVENT_START = re.compile(
+    r"(?:commenc|begin|effective|start)\w*\s+(?:as\s+of\s+|on\s+|upon\s+|with\s+)?(?:the\s+|that\s+)?(?:date|day)\s+"
+    r"(?:\([^)]*\)\s*)?(?:on\s+which|upon\s+which|when|that|the|of)\s+"
+    r"(?!(?:this\b|execution|signature|signing|its\s+(?:execution|signature)|the\s+(?:last\s+)?(?:execution|signature)|the\s+parties))",
+    re.I,
+)
+_CONTRACT_YEAR_END = re.compile(
+    r"end\s+of\s+(?:the\s+)?(?:(?P<ord>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|fifteenth|twentieth)"
+    r"\s*(?:\(\s*\d+\w*\s*\)\s*)?(?:contract\s+|agreement\s+)?year|(?:contract\s+|agreement\s+)?year\s+(?P<num>\d+))\b",
     re.I,
 )
 _PERPETUAL = re.compile(
-    r"perpetu|indefinite|until\s+(?:terminated|either\s+party\s+terminates|such\s+time\s+as\s+(?:it\s+is\s+)?terminated)"
-    r"|unless\s+and\s+until\s+terminated",
+    r"perpetu|indefinite(?:ly|\s+(?:period|term|duration|time))|in\s+perpetuity"
+    r"|until\s+(?:it\s+is\s+|this\s+agreement\s+is\s+|so\s+)?terminated|unless\s+and\s+until|until\s+termination"
+    r"|until\s+(?:either|one|a|the)\s+(?:party|parties)\s+(?:terminates|gives|informs|provides|notifies|elects)"
+    r"|(?:end|expire|terminate)s?\s+(?:only\s+)?when\s+terminated|for\s+so\s+long\s+as|as\s+long\s+as"
+    ,
     re.I,
 )
 _END_CUE = re.compile(
-    r"(?:until|through|thru|expir\w*\s+(?:on|at)|terminat\w*\s+on|end\w*\s+(?:on|at)|conclude\w*\s+on|to|including|-|–)\s*$",
+    r"(?:until|till|through|thru|(?:expir|terminat|end|conclud)\w*(?:\s+(?:on|at|as\s+of|upon))?"
+    r"|\bto|including|[-–]|later\s+than|extended\s+to|expiration\s+date\s*:|termination\s+date\s*:|expiry\s+date\s*:|end\s+date\s*:)"
+    r"\s*(?:the\s+)?(?:(?:later|earlier)\s+of\s+(?:\(?[a-z0-9]{1,3}\)\s*)?)?(?:the\s+)?$",
     re.I,
 )
-_START_CUE = re.compile(r"(?:commenc\w*|begin\w*|start\w*|effective|from|as\s+of)\s+(?:on\s+)?$", re.I)
-_FROM_ANCHOR = re.compile(
-    r"(?:from|after|following|of|commencing\s+on|beginning\s+on)\s+(?:and\s+after\s+)?(?:the\s+)?"
-    r"(?P<anchor>effective\s+date|commencement\s+date|date\s+(?:hereof|of\s+this\s+agreement|first\s+(?:above\s+)?written|of\s+execution)|execution)",
+_START_CUE = re.compile(
+    r"(?:commenc\w*|begin\w*|start\w*|effective|from|as\s+of|term\s*:|period\s*:)\s*(?:on|as\s+of|with)?\s*(?:the\s+)?$", re.I
+)
+_ANCHOR = re.compile(
+    r"\s*(?:\([^)]{0,30}\)\s*)?(?:from|after|following|of|commencing|beginning|starting|since)\s+(?:on\s+|with\s+|from\s+)?(?:and\s+(?:after|including)\s+)?(?:the\s+)?"
+    r"(?P<anchor>(?:date\s+of\s+(?:the\s+)?)?effective\s+date|commencement\s+date|execution\s+date"
+    r"|date\s+(?:hereof|of\s+(?:this\s+|the\s+)?(?:agreement|execution|signature)"
+    r"|first\s+(?:above\s+)?(?:written|set\s+forth|stated))|execution|signing|date\s+of\s+the\s+last\s+signature"
+    r"|(?P<other>(?-i:[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}\s+[Dd]ate)|first\s+\w+|launch|in-service|completion|delivery|installation"
+    r"|acceptance|closing|[\w\s']{0,40}?(?:in-service|launch)))",
     re.I,
 )
 _ANNIVERSARY = re.compile(
-    r"(?P<ord>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th)?)\s*(?:\(\s*\d+\s*(?:st|nd|rd|th)?\s*\)\s*)?"
-    r"(?:year\s+)?anniversary",
+    r"(?P<prior>(?:the\s+)?(?:day|date)\s+(?:immediately\s+)?(?:prior\s+to|before|preceding)\s+(?:the\s+)?)?"
+    r"(?P<ord>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|fifteenth|twentieth|\d+\s*(?:st|nd|rd|th|t\s?h)?)"
+    r"\s*(?:\(\s*\d+\s*(?:st|nd|rd|th|t\s?h)?\s*\)\s*)?(?:year\s+)?anniversary(?:\s+of\s+(?:the\s+)?|(?P<thereof>\s+thereof))",
     re.I,
 )
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-             "ninth": 9, "tenth": 10}  # fmt: skip
-_CAL_YEAR_END = re.compile(r"end\s+of\s+the\s+(?:then\s+)?current\s+calendar\s+year", re.I)
+             "ninth": 9, "tenth": 10, "fifteenth": 15, "twentieth": 20}  # fmt: skip
+_CAL_YEAR_END = re.compile(r"end\s+of\s+the\s+(?:then\s+)?(?:current\s+)?calendar\s+year(?:\s+in\s+which)?", re.I)
+_TERM_DURATION_BEFORE = re.compile(
+    r"(?:\bfor|\bof|\bbe|\bis|\bwithin|\buntil|\bto|\bin|\bterm\s*:|\bshall\s+(?:last|run)|\bremain\s+in\s+(?:full\s+)?(?:force|effect)\s+for"
+    r"|\bcontinue\w*\s+(?:in\s+(?:full\s+)?(?:force\s+and\s+)?effect\s+)?for|\bvalid\s+for|\bperiod\s+of|\bterm\s+of|\bthe"
+    r"|\bend|\bexpire\w*|\bterminate\w*)"
+    r"(?:\s+(?:a|an|the|initial|further|fixed|primary|minimum|maximum|full|first|period|term|of|one|single))*\s*$",
+    re.I,
+)
+_NOT_TERM_DURATION_AFTER = re.compile(r"\s*(?:'s?|’s?)?\s*(?:\(\s*\w+\s*\)\s*)?(?:prior|notice|before|in\s+advance|written|advance|cure|after\s+(?:receipt|notice|written|the\s+date\s+of\s+(?:notice|receipt)))", re.I)
+_NOT_TERM_DURATION_BEFORE = re.compile(
+    r"(?:upon|least|with|giving|than|within|and\s+for|notice\s+of|only|additional|successive|renewal|extension"
+    r"|(?:renew|extend)\w*(?:\s+\w+){0,6}?\s+for)\s*(?:a|an|the|period\s+of|further)?\s*$",
+    re.I,
+)
+_RENEWAL_WORDS = re.compile(r"additional|successive|further|renewal|extension", re.I)
 
 
 @dataclass(frozen=True)
@@ -429,57 +501,152 @@ class _Term:
     initial: str | None
     start: int
     end: int
-    start_date: dt.date | None = None
+    score: int = 0
+    explicit: bool = False
 
 
-def _parse_term(ctx: _Ctx, s: int, e: int, effective: dt.date | None) -> _Term | None:
-    text = ctx.text
-    sent = text[s:e]
-    dates = ctx.dates_in(s, e)
-    start_date: dt.date | None = None
-    for d in dates:
-        left = text[max(s, d.start - 30) : d.start]
-        if _START_CUE.search(left):
-            start_date = d.value
-            break
-    for d in dates:
-        left = text[max(s, d.start - 25) : d.start]
-        if _END_CUE.search(left) and d.value != start_date:
-            return _Term(d.value, None, s, e, start_date)
-    base = start_date or effective
-    m = _ANNIVERSARY.search(sent)
-    if m and base:
-        tok = m.group("ord").lower()
-        n = _ORDINALS.get(tok) or int(re.sub(r"\D", "", tok) or 0)
-        if n:
-            return _Term(add_duration(base, n, "years"), iso_duration(n, "years"), s, e, start_date)
-    durs = [d for d in get_durations(sent) if d.unit in ("years", "months", "weeks", "days", "quarters")]
-    # skip durations that are notice periods or cure periods
-    durs = [
-        d for d in durs
-        if not re.search(r"notice|prior|advance|written|cure", sent[d.end : d.end + 30], re.I)
-        and not re.search(r"(?:upon|least|with|giving|than)\s*$", sent[max(0, d.start - 20) : d.start], re.I)
-    ]  # fmt: skip
-    if _CAL_YEAR_END.search(sent) and base:
-        return _Term(dt.date(base.year, 12, 31), None, s, e, start_date)
-    if durs:
-        d0 = durs[0]
-        iso = iso_duration(d0.amount, d0.unit)
-        exp = add_duration(base, d0.amount, d0.unit) if base else None
-        return _Term(exp, iso, s, e, start_date)
-    if _PERPETUAL.search(sent):
-        return _Term("perpetual", None, s, e, start_date)
+def _iso_between(start: dt.date, end: dt.date) -> str | None:
+    """"P3Y" when end is start + whole years/months (or the day before), else None."""
+    for months in range(1, 12 * 50 + 1):
+        d = _add_months(start, months)
+        if d == end or d - dt.timedelta(days=1) == end:
+            return iso_duration(months // 12, "years") if months % 12 == 0 else iso_duration(months, "months")
+        if d > end:
+            return None
     return None
 
 
-def _term(ctx: _Ctx, effective: dt.date | None) -> tuple[_Term | None, str]:
+def _anchor_date(m: re.Match[str] | None, ctx_dates: dict[str, dt.date | None]) -> tuple[bool, dt.date | None]:
+    """(anchored, base): anchored False when no "from …" follows; base None when the anchor is an event."""
+    if m is None:
+        return False, None
+    if m.group("other"):
+        return True, None
+    word = m.group("anchor").lower()
+    if word.startswith("effective") or word.startswith("commencement"):
+        return True, ctx_dates["effective"] or ctx_dates["agreement"]
+    return True, ctx_dates["agreement"] or ctx_dates["effective"]
+
+
+def _parse_term(ctx: _Ctx, s: int, e: int, effective: dt.date | None, agreement: dt.date | None) -> _Term | None:
+    """When the initial term of one clause ends: an end date, else the first anniversary or duration counted
+    from its start, else a contract year or calendar year end, else "perpetual" for open-ended terms."""
     text = ctx.text
-    for m in _TERM_SENT.finditer(text):
-        s, e = _sentence(text, m.start(), m.end())
-        t = _parse_term(ctx, s, e, effective)
-        if t is not None:
-            return t, text[s:e]
-    return None, ""
+    sent = text[s:e]
+    dates = ctx.dates_in(s, e)
+    anchors = {"effective": effective, "agreement": agreement}
+    start_date: dt.date | None = None
+    for d in dates:
+        left = text[max(s, d.start - 45) : d.start]
+        if _START_CUE.search(left) and not _END_CUE.search(left):
+            start_date = d.value
+            break
+    # 1. an end date ("until December 31, 2004"; "from June 1, 2019 to May 31, 2020")
+    for d in dates:
+        left = text[max(s, d.start - 45) : d.start]
+        m = _END_CUE.search(left)
+        if d.value != start_date and m and (start_date is not None or not _RANGE_ONLY.fullmatch(m.group(0).strip())):
+            base = start_date or effective or agreement
+            initial = _iso_between(base, d.value) if base and d.value and d.value > base else None
+            return _Term(d.value, initial, s, e, explicit=True)
+    m = _YEAR_END.search(sent)
+    if m:
+        return _Term(dt.date(int(m.group("year")), 12, 31), None, s, e, explicit=True)
+    base_default = start_date or effective or agreement
+    if start_date is None and _EVENT_START.search(sent):
+        base_default = None  # the term starts on an event ("the date on which the Company delivers …")
+    # 2. an anniversary or a duration, whichever the clause states first
+    specs: list[tuple[int, _Term]] = []
+    m = _ANNIVERSARY.search(sent)
+    if m:
+        tok = m.group("ord").lower()
+        n = _ORDINALS.get(tok) or int(re.sub(r"\D", "", tok) or 0)
+        if m.group("thereof"):
+            base: dt.date | None = base_default
+        else:
+            anchored, base = _anchor_date(_ANCHOR.match(" from " + sent[m.end() :]), anchors)
+            base = base if anchored else None  # the anniversary of an event we cannot date
+        if n:
+            exp = add_duration(base, n, "years") if base else None
+            if exp is not None and m.group("prior"):
+                exp -= dt.timedelta(days=1)
+            specs.append((m.start(), _Term(exp, iso_duration(n, "years"), s, e)))
+    renewal_at = _RENEWAL_VERB.search(sent)
+    for dm in get_durations(sent):
+        if dm.unit not in ("years", "months", "weeks", "days", "quarters"):
+            continue
+        if renewal_at is not None and renewal_at.start() < dm.start:
+            break  # periods after "renew"/"extend" are renewal periods
+        if _NOT_TERM_DURATION_AFTER.match(sent, dm.end) or _NOT_TERM_DURATION_BEFORE.search(sent[max(0, dm.start - 50) : dm.start]):
+            continue
+        if _RENEWAL_WORDS.search(dm.text) or (dm.unit in ("weeks", "days") and dm.amount < 60):
+            continue
+        anchor = _ANCHOR.match(sent, dm.end)
+        thereafter = _THEREAFTER.match(sent, dm.end)
+        if not (anchor or thereafter or _TERM_DURATION_BEFORE.search(sent[max(0, dm.start - 60) : dm.start])):
+            continue
+        anchored, base = _anchor_date(anchor, anchors)
+        if not anchored:
+            base = base_default
+        exp = add_duration(base, dm.amount, dm.unit) if base else None
+        specs.append((dm.start, _Term(exp, iso_duration(dm.amount, dm.unit), s, e)))
+        break
+    if specs:
+        return min(specs, key=lambda x: x[0])[1]
+    # 3. the end of a numbered contract year ("until the end of Year 3")
+    m = _CONTRACT_YEAR_END.search(sent)
+    if m and base_default:
+        n = _ORDINALS.get((m.group("ord") or "").lower()) or int(m.group("num") or 0)
+        if n:
+            return _Term(add_duration(base_default, n, "years"), iso_duration(n, "years"), s, e)
+    # 4. the end of the current calendar year
+    if _CAL_YEAR_END.search(sent) and base_default:
+        return _Term(dt.date(base_default.year, 12, 31), None, s, e)
+    # 5. no fixed end
+    if _PERPETUAL.search(sent):
+        return _Term("perpetual", None, s, e)
+    return None
+
+
+def _term(ctx: _Ctx, effective: dt.date | None, agreement: dt.date | None) -> tuple[_Term | None, str]:
+    """The initial term from the best term clause: one that names this agreement's term and says when it
+    ends; a clause under a "Term" heading beats one elsewhere, survival clauses never count."""
+    text = ctx.text
+    best: _Term | None = None
+    seen: set[int] = set()
+    for m in _iter_windows(_TERM_SUBJECT, text, _TERM_WORDS, 140, 80):
+        s, e = _sentence(text, m.start(), m.end(), limit=600)
+        if s in seen:
+            continue
+        seen.add(s)
+        sent = text[s:e]
+        if _NOT_TERM_CLAUSE.search(sent) or _AFTER_INITIAL.match(sent):
+            continue
+        if _SURVIVAL.search(sent) and not re.search(r"(?:commenc|begin|effective)", sent, re.I):
+            continue
+        heading = bool(_HEADING.search(text, max(0, s - 80), s))
+        if m.start() - s > 160 and not heading and not _TERM_OPENING.match(sent):
+            continue
+        t = _parse_term(ctx, s, e, effective, agreement)
+        if t is None:
+            continue
+        score = 2
+        if heading:
+            score += 3
+        if re.match(r"\s*(?:the\s+)?(?:initial\s+)?term\b|\s*this\s+(?:[\w-]+\s+){0,3}?agreement\s+(?:shall|will|is)", sent, re.I):
+            score += 1
+        if t.expiration == "perpetual":
+            score -= 1
+        if t.explicit:
+            score += 1
+        if s > 0.85 * len(text):
+            score -= 2
+        t = _Term(t.expiration, t.initial, t.start, t.end, score, t.explicit)
+        if best is None or t.score > best.score:
+            best = t
+    if best is None:
+        return None, ""
+    return best, text[best.start : best.end]
 
 
 # --- renewal ----------------------------------------------------------------------------------------
@@ -538,7 +705,7 @@ def explain_key_dates(text: str, as_of: dt.date | None = None) -> tuple[KeyDates
     evidence: dict[str, str] = {}
     agreement, evidence["agreement_date"] = _agreement_date(ctx)
     effective, evidence["effective_date"] = _effective_date(ctx, agreement)
-    term, evidence["expiration_date"] = _term(ctx, effective)
+    term, evidence["expiration_date"] = _term(ctx, effective, agreement)
     renewal, evidence["renewal_term"] = _renewal(ctx, term)
     evidence["auto_renewal"] = evidence["renewal_notice_period"] = evidence["renewal_term"]
     expiration = term.expiration if term else None
