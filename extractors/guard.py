@@ -184,7 +184,7 @@ def load_document_guarded(
         raise MilestonesError("timeout_s must be > 0 and max_memory_mb >= 0 (0 = no memory cap)")
     p = Path(path)
     method = start_method or ("fork" if sys.platform.startswith("linux") else "spawn")
-    ctx = multiprocessing.get_context(method)
+    ctx: Any = multiprocessing.get_context(method)
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(send, str(p), max_memory_mb, kwargs), daemon=True)
     proc.start()

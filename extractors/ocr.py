@@ -64,8 +64,8 @@ def _parse_tsv(tsv: str) -> OcrPage:
             out.append("")  # blank line between paragraphs, as in a text layer
         out.append(" ".join(words))
         prev_par = (block, par)
-    conf = sum(confs) / len(confs) if confs else None
-    return OcrPage("\n".join(out), conf, len(confs))
+    mean = sum(confs) / len(confs) if confs else None
+    return OcrPage("\n".join(out), mean, len(confs))
 
 
 def ocr_image(image: Any, lang: str = "eng", timeout_s: float = 120) -> OcrPage:

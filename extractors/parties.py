@@ -81,7 +81,9 @@ def _name_at(text: str, start: int, end: int) -> tuple[int, int] | None:
         low = word.lower()
         if low in _MONTHS and name_end is not None:
             break
-        if word[:1].isupper() or (word[:1].isdigit() and name_end is None) or word in "&":
+        if word[:1].isupper() or (word[:1].isdigit() and name_end is None) or word in "&" or (
+            name_end is not None and _SUFFIX_RE.match(word)
+        ):
             name_end = pos + tokens[k].end()
             if _SUFFIX_RE.match(word) and name_end is not None and k > 0:
                 # a suffix ends the name unless another suffix follows ("Co. KG", "Inc., Ltd.")
@@ -223,6 +225,11 @@ def _signature_parties(text: str) -> list[tuple[str, int, int, str | None]]:
             if span:
                 name = text[span[0] : span[1]]
                 if _plausible_name(name) and (re.search(_SUFFIX + r"$", name) or sum(c.isupper() for c in name) >= 3):
+                    if role is None:  # a role label on the line above: "LICENSEE:\nPSI MEDIA LLC"
+                        above_end = text.rfind("\n", w, line_start - 1)
+                        above = text[above_end + 1 : line_start - 1] if above_end >= w else ""
+                        label = re.match(r"^\s*([A-Z][A-Za-z-]+)\s*:\s*$", above)
+                        role = label.group(1).title() if label and label.group(1).lower() in ROLE_WORDS else None
                     found.append((name, span[0], span[1], role))
                     break
     return found
