@@ -499,6 +499,121 @@ def _docx_cell_text(tc: Any, page_tag: str) -> tuple[str, int]:
     return " ".join(text.replace(PAGE_BREAK, " ").split()), breaks
 
 
+def _format_number(n: int, fmt: str) -> str:
+    if fmt in ("lowerLetter", "upperLetter"):
+        letter = chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)  # Word: a … z, aa … zz
+        return letter.upper() if fmt == "upperLetter" else letter
+    if fmt in ("lowerRoman", "upperRoman"):
+        out, rest = "", n
+        for value, digits in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+                              (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):  # fmt: skip
+            while rest >= value:
+                out, rest = out + digits, rest - value
+        return out.upper() if fmt == "upperRoman" else out
+    if fmt == "decimalZero":
+        return f"{n:02d}"
+    return str(n)
+
+
+class _Numbering:
+    """Word's automatic list numbering ("4.2", "(a)"), rendered as the reader sees it, because contract
+    clause numbers in DOCX are usually list numbering rather than text."""
+
+    def __init__(self, document: Any) -> None:
+        self.nums: dict[str, tuple[str, dict[int, int]]] = {}
+        self.levels: dict[str, dict[int, tuple[int, str, str, bool]]] = {}
+        self.style_num: dict[str, tuple[str, int | None]] = {}
+        self.counters: dict[str, list[int | None]] = {}
+        self.started: set[str] = set()
+        try:
+            numbering = document.part.numbering_part.element
+        except Exception:  # no numbering part
+            numbering = None
+        if numbering is not None:
+            for absn in numbering.iterchildren(_W + "abstractNum"):
+                levels: dict[int, tuple[int, str, str, bool]] = {}
+                for lvl in absn.iterchildren(_W + "lvl"):
+                    levels[int(lvl.get(_W + "ilvl", "0"))] = (
+                        int(self._val(lvl, "start") or 1),
+                        self._val(lvl, "numFmt") or "decimal",
+                        self._val(lvl, "lvlText") or "",
+                        lvl.find(_W + "isLgl") is not None,
+                    )
+                self.levels[absn.get(_W + "abstractNumId", "")] = levels
+            for num in numbering.iterchildren(_W + "num"):
+                overrides = {}
+                for ov in num.iterchildren(_W + "lvlOverride"):
+                    start = self._val(ov, "startOverride")
+                    if start is not None:
+                        overrides[int(ov.get(_W + "ilvl", "0"))] = int(start)
+                self.nums[num.get(_W + "numId", "")] = (self._val(num, "abstractNumId") or "", overrides)
+        styles: dict[str, tuple[str | None, tuple[str, int | None] | None]] = {}
+        for st in document.styles.element.iterchildren(_W + "style"):
+            num_pr = st.find(f"{_W}pPr/{_W}numPr")
+            own = None
+            if num_pr is not None and self._val(num_pr, "numId"):
+                ilvl = self._val(num_pr, "ilvl")
+                own = (self._val(num_pr, "numId") or "", int(ilvl) if ilvl else None)
+            styles[st.get(_W + "styleId", "")] = (self._val(st, "basedOn"), own)
+        for style_id in styles:
+            seen, cur = set(), style_id
+            while cur and cur not in seen:
+                seen.add(cur)
+                based_on, own = styles.get(cur, (None, None))
+                if own:
+                    self.style_num[style_id] = own
+                    break
+                cur = based_on or ""
+
+    @staticmethod
+    def _val(el: Any, tag: str) -> str | None:
+        child = el.find(_W + tag)
+        return None if child is None else child.get(_W + "val")
+
+    def label(self, p: Any) -> str | None:
+        ppr = p.find(_W + "pPr")
+        num_id, ilvl = None, None
+        if ppr is not None:
+            num_pr = ppr.find(_W + "numPr")
+            if num_pr is not None:
+                num_id, raw_lvl = self._val(num_pr, "numId"), self._val(num_pr, "ilvl")
+                ilvl = int(raw_lvl) if raw_lvl else None
+            style = self._val(ppr, "pStyle")
+            if num_id is None and style in self.style_num:
+                num_id, style_lvl = self.style_num[style]
+                ilvl = style_lvl if ilvl is None else ilvl
+        if not num_id or num_id == "0" or num_id not in self.nums:
+            return None
+        ilvl = ilvl or 0
+        abstract, overrides = self.nums[num_id]
+        levels = self.levels.get(abstract, {})
+        if ilvl not in levels:
+            return None
+        counters = self.counters.setdefault(abstract, [None] * 10)
+        if num_id not in self.started:
+            self.started.add(num_id)
+            for lvl, start in overrides.items():
+                if 0 <= lvl < 10:
+                    counters[lvl] = start - 1
+        start, fmt, lvl_text, _ = levels[ilvl]
+        current = counters[ilvl]
+        counters[ilvl] = start if current is None else current + 1
+        for deeper in range(ilvl + 1, 10):
+            counters[deeper] = None
+        if fmt in ("bullet", "none") or not lvl_text:
+            return None
+
+        def sub(m: re.Match[str]) -> str:
+            k = int(m.group(1)) - 1
+            if k not in levels:
+                return ""
+            k_start, k_fmt, _, _ = levels[k]
+            value = counters[k] if counters[k] is not None else k_start
+            return _format_number(int(value or k_start), "decimal" if levels[ilvl][3] else k_fmt)
+
+        return re.sub(r"%([1-9])", sub, lvl_text)
+
+
 def _read_docx(data: bytes, name: str, limits: Limits) -> tuple[list[str], list[Table]]:
     import docx
 
@@ -512,7 +627,9 @@ def _read_docx(data: bytes, name: str, limits: Limits) -> tuple[list[str], list[
             f"{name}: a ZIP archive but not a Word document (no word/document.xml); save it as DOCX or PDF",
         )
     try:
-        body = docx.Document(io.BytesIO(data)).element.body
+        document = docx.Document(io.BytesIO(data))
+        body = document.element.body
+        numbering = _Numbering(document)
     except Exception as exc:  # python-docx/lxml raise several types for broken packages
         raise DocumentError("docx_corrupt", f"{name}: cannot read the DOCX ({exc}); re-save it from the editor") from exc
     has_rendered = next(body.iter(_W + "lastRenderedPageBreak"), None) is not None
@@ -522,7 +639,8 @@ def _read_docx(data: bytes, name: str, limits: Limits) -> tuple[list[str], list[
     page = 1
     for block in _docx_blocks(body):
         if block.tag == _W + "p":
-            parts: list[str] = []
+            label = numbering.label(block)
+            parts = [label + " "] if label else []
             _docx_inline(block, page_tag, parts)
             text = "".join(parts)
             page += text.count(PAGE_BREAK)

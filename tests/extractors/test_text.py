@@ -219,8 +219,8 @@ _W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" ' \
      'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'  # fmt: skip
 
 
-def _docx_with_body(tmp_path: Path, body: str) -> Path:
-    """The committed good DOCX with its document.xml replaced by ``body`` (raw WordprocessingML)."""
+def _docx_with_body(tmp_path: Path, body: str, numbering: str | None = None) -> Path:
+    """The committed good DOCX with its document.xml (and numbering.xml) replaced by raw WordprocessingML."""
     src = zipfile.ZipFile(HOSTILE / "good_contract.docx")
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -228,6 +228,8 @@ def _docx_with_body(tmp_path: Path, body: str) -> Path:
             data = src.read(info.filename)
             if info.filename == "word/document.xml":
                 data = f'<?xml version="1.0"?><w:document {_W}><w:body>{body}</w:body></w:document>'.encode()
+            elif info.filename == "word/numbering.xml" and numbering is not None:
+                data = f'<?xml version="1.0"?><w:numbering {_W}>{numbering}</w:numbering>'.encode()
             dst.writestr(info, data)
     path = tmp_path / "variant.docx"
     path.write_bytes(out.getvalue())
@@ -282,6 +284,59 @@ def test_docx_table_rows_are_records(tmp_path: Path):
     )  # fmt: skip
     doc = load_document(_docx_with_body(tmp_path, body))
     assert doc.tables == (Table(1, (("Fee", "Due"), ("$100", "May 1, 2027 (first)")), "docx"),)
+
+
+def _lvl(ilvl: int, fmt: str, text: str) -> str:
+    return (f'<w:lvl w:ilvl="{ilvl}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
+            f'<w:lvlText w:val="{text}"/></w:lvl>')  # fmt: skip
+
+
+NUMBERING = (
+    '<w:abstractNum w:abstractNumId="7">' + _lvl(0, "decimal", "%1.") + _lvl(1, "decimal", "%1.%2")
+    + _lvl(2, "lowerLetter", "(%3)") + _lvl(3, "lowerRoman", "(%4)") + "</w:abstractNum>"
+    + '<w:abstractNum w:abstractNumId="8">' + _lvl(0, "bullet", "•") + "</w:abstractNum>"
+    + '<w:abstractNum w:abstractNumId="9">' + _lvl(0, "upperLetter", "Exhibit %1") + "</w:abstractNum>"
+    + '<w:num w:numId="1"><w:abstractNumId w:val="7"/></w:num>'
+    + '<w:num w:numId="2"><w:abstractNumId w:val="8"/></w:num>'
+    + '<w:num w:numId="3"><w:abstractNumId w:val="9"/></w:num>'
+    + '<w:num w:numId="4"><w:abstractNumId w:val="7"/><w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/>'
+    + "</w:lvlOverride></w:num>"
+)  # fmt: skip
+
+
+def _np(num: int, ilvl: int, text: str) -> str:
+    return (f'<w:p><w:pPr><w:numPr><w:ilvl w:val="{ilvl}"/><w:numId w:val="{num}"/></w:numPr></w:pPr>'
+            + _r(text) + "</w:p>")  # fmt: skip
+
+
+def test_docx_automatic_numbering_is_rendered(tmp_path: Path):
+    from extractors.structure import clause_reference_at
+
+    body = "".join([
+        _np(1, 0, "Payment"), _np(1, 1, "Fees. The Client shall pay:"), _np(1, 2, "on signing; and"),
+        _np(1, 2, "on delivery, namely:"), _np(1, 3, "half at dispatch."), _np(1, 1, "Taxes. Extra."),
+        _np(2, 0, "a bullet point"), _p(_r("Plain paragraph.")), _np(0, 0, "numbering switched off"),
+        _np(1, 0, "Term"), _np(1, 1, "Renewal. It renews."), _np(3, 0, "Price list"), _np(4, 0, "Restarted"),
+    ])  # fmt: skip
+    doc = load_document(_docx_with_body(tmp_path, body, NUMBERING))
+    assert doc.text.split("\n") == [
+        "1. Payment", "1.1 Fees. The Client shall pay:", "(a) on signing; and", "(b) on delivery, namely:",
+        "(i) half at dispatch.", "1.2 Taxes. Extra.", "a bullet point", "Plain paragraph.",
+        "numbering switched off", "2. Term", "2.1 Renewal. It renews.", "Exhibit A Price list", "1. Restarted",
+    ]  # fmt: skip
+    assert clause_reference_at(doc.text, doc.text.index("on delivery")) == "1.1(b)"
+    assert clause_reference_at(doc.text, doc.text.index("It renews")) == "2.1"
+
+
+def test_docx_list_style_numbering(tmp_path: Path):
+    import docx
+
+    d = docx.Document()
+    for text in ("Deliver the goods.", "Invoice the Client.", "Keep records."):
+        d.add_paragraph(text, style="List Number")
+    path = tmp_path / "listed.docx"
+    d.save(str(path))
+    assert load_document(path).text == "1. Deliver the goods.\n2. Invoice the Client.\n3. Keep records."
 
 
 # -- TXT --------------------------------------------------------------------------------------------------
