@@ -91,8 +91,9 @@ def _sentence(text: str, pos: int, end: int | None = None, limit: int = 700) -> 
     """Bounds of the sentence around text[pos:end], at most ``limit`` characters either side."""
     lo = max(0, pos - limit)
     start = lo
-    for m in _SENT_END.finditer(text, lo, pos):
-        start = m.end()
+    for m in _SENT_END.finditer(text, lo, min(len(text), pos + 8)):  # lookahead needs the next characters
+        if m.end() <= pos:
+            start = m.end()
     hi = min(len(text), (end or pos) + limit)
     m2 = _SENT_END.search(text, end or pos, hi)
     return start, (m2.start() + 1 if m2 else hi)
@@ -128,10 +129,29 @@ def _iter_windows(
         lo, hi = start, end
 
 
+def _keyword_sentences(ctx: _Ctx, words: tuple[str, ...], limit: int = 600) -> Iterator[tuple[int, int]]:
+    """Each sentence holding one of ``words`` once, in text order (keywords found with ``str.find``)."""
+    points: list[int] = []
+    for w in words:
+        i = ctx.low.find(w)
+        while i != -1:
+            points.append(i)
+            i = ctx.low.find(w, i + 1)
+    points.sort()
+    last_end = -1
+    for p in points:
+        if p < last_end:
+            continue
+        s, e = _sentence(ctx.text, p, p + 1, limit=limit)
+        last_end = max(e, p + 1)
+        yield s, e
+
+
 @dataclass(frozen=True)
 class _Ctx:
     text: str
     dates: tuple[DateMention, ...]  # full dates outside filing stamps
+    low: str = ""  # text.lower(), computed once for keyword scans
 
     def dates_in(self, lo: int, hi: int) -> list[DateMention]:
         return [d for d in self.dates if lo <= d.start and d.end <= hi]
@@ -142,7 +162,7 @@ def _context(text: str) -> _Ctx:
     dates = tuple(
         d for d in get_dates(text) if d.value is not None and not any(s <= d.start < e for s, e in stamps)
     )
-    return _Ctx(text, dates)
+    return _Ctx(text, dates, text.lower())
 
 
 # --- agreement date ---------------------------------------------------------------------------------
@@ -327,7 +347,7 @@ def _effective_date(ctx: _Ctx, agreement: dt.date | None) -> tuple[dt.date | Non
                 return latest.value
         return agreement
 
-    for m in _iter_windows(_EFF_CUE, text, _EFF_WORDS, 90, 60):
+    for m in _iter_windows(_EFF_CUE, text, _EFF_WORDS, 90, 60, ctx.low):
         kind = m.lastgroup or ""
         if kind in ("lw", "dw", "fw"):
             kind = {"lw": "label", "dw": "define", "fw": "field"}[kind]
@@ -406,7 +426,9 @@ _TERM_SUBJECT = re.compile(
     r"|\b(?:expiration|termination|expiry|end)\s+date\s*:",
     re.I,
 )
-_TERM_WORDS = ("term", "agreement", "contract", "expir", "perpetu", "indefinite", "period")
+_TERM_WORDS = ("term", "expir", "perpetu", "indefinite", "commenc", "continu", "remain", "effect", "force", "valid", "period")
+# a term clause says when it ends: a year, a duration, an anniversary, or that it never does
+_END_SIGNALS = ("19", "20", "year", "month", "week", "day", "anniversar", "perpetu", "indefinite", "until", "terminat")
 _HEADING = re.compile(r"(?:^|\n|\.\s)\s*(?:\d+(?:\.\d+)*\.?|[A-Z]\.|\([a-z0-9]+\)|article\s+\w+\.?|section\s+[\d.]+\.?)?\s*"
                       r"(?:initial\s+)?term(?:\s+of\s+(?:the\s+)?agreement|\s+and\s+termination|\s+of\s+contract)?\s*[.:\-–]?\s*$", re.I)
 _SURVIVAL = re.compile(
@@ -562,12 +584,12 @@ def _parse_term(ctx: _Ctx, s: int, e: int, effective: dt.date | None, agreement:
         tok = m.group("ord").lower()
         n = _ORDINALS.get(tok) or int(re.sub(r"\D", "", tok) or 0)
         if m.group("thereof"):
-            base: dt.date | None = base_default
+            abase: dt.date | None = base_default
         else:
-            anchored, base = _anchor_date(_ANCHOR.match(" from " + sent[m.end() :]), anchors)
-            base = base if anchored else None  # the anniversary of an event we cannot date
+            anchored, abase = _anchor_date(_ANCHOR.match(" from " + sent[m.end() :]), anchors)
+            abase = abase if anchored else None  # the anniversary of an event we cannot date
         if n:
-            exp = add_duration(base, n, "years") if base else None
+            exp = add_duration(abase, n, "years") if abase else None
             if exp is not None and m.group("prior"):
                 exp -= dt.timedelta(days=1)
             specs.append((m.start(), _Term(exp, iso_duration(n, "years"), s, e)))
@@ -613,18 +635,19 @@ def _term(ctx: _Ctx, effective: dt.date | None, agreement: dt.date | None) -> tu
     ends; a clause under a "Term" heading beats one elsewhere, survival clauses never count."""
     text = ctx.text
     best: _Term | None = None
-    seen: set[int] = set()
-    for m in _iter_windows(_TERM_SUBJECT, text, _TERM_WORDS, 140, 80):
-        s, e = _sentence(text, m.start(), m.end(), limit=600)
-        if s in seen:
+    for s, e in _keyword_sentences(ctx, _TERM_WORDS):
+        low = ctx.low[s:e]
+        if not any(w in low for w in _END_SIGNALS):
             continue
-        seen.add(s)
+        heading = bool(_HEADING.search(text, max(0, s - 80), s))
+        m = _TERM_SUBJECT.search(text, s, e if heading else min(e, s + 260))
+        if m is None:
+            continue
         sent = text[s:e]
         if _NOT_TERM_CLAUSE.search(sent) or _AFTER_INITIAL.match(sent):
             continue
         if _SURVIVAL.search(sent) and not re.search(r"(?:commenc|begin|effective)", sent, re.I):
             continue
-        heading = bool(_HEADING.search(text, max(0, s - 80), s))
         if m.start() - s > 160 and not heading and not _TERM_OPENING.match(sent):
             continue
         t = _parse_term(ctx, s, e, effective, agreement)
