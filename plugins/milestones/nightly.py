@@ -1,0 +1,284 @@
+"""Task bodies of the nightly run, free of Airflow so tests, the benchmark and the DAGs share them.
+
+plan → extract (one call per batch, in parallel) → gate → load. Work files live under
+data/runs/<run_id>/ and are overwritten when the same logical date runs again (idempotent).
+XCom carries only paths.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .paths import get_paths
+from .register import (
+    finish_run,
+    known_documents,
+    load_extractions,
+    open_register,
+    quarantine,
+    quarantined_hashes,
+    soft_delete_missing,
+    start_run,
+    write_business_calendar,
+)
+
+__all__ = ["run_id_for", "versions", "plan", "extract_batch", "load", "PlanResult", "RunSummary"]
+
+BATCH_SIZE = int(os.environ.get("MILESTONES_BATCH_SIZE", "25"))
+
+
+def run_id_for(logical_date: dt.date) -> str:
+    return f"nightly__{logical_date.isoformat()}"
+
+
+def versions() -> tuple[str, str | None]:
+    """(extractor version, model version) — a change in either reprocesses unchanged documents."""
+    from extractors import EXTRACTOR_VERSION
+
+    try:
+        from extractors.classifier import model_version
+    except ImportError:
+        return EXTRACTOR_VERSION, None
+    return EXTRACTOR_VERSION, model_version()
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    manifest: str
+    batches: list[str]
+
+
+def _run_dir(run_id: str) -> Path:
+    return get_paths().runs / run_id
+
+
+def plan(
+    logical_date: dt.date,
+    inbox: Path | None = None,
+    warehouse: Path | None = None,
+    batch_size: int = BATCH_SIZE,
+    reprocess: bool = False,
+) -> PlanResult:
+    """List the inbox, skip contracts whose bytes and extractor/model versions are unchanged, split the rest."""
+    paths = get_paths()
+    inbox = Path(inbox or paths.inbox)
+    warehouse = Path(warehouse or paths.warehouse)
+    run_id = run_id_for(logical_date)
+    if not inbox.is_dir():
+        raise FileNotFoundError(f"inbox {inbox} does not exist; set MILESTONES_INBOX to the contracts folder")
+    extractor_version, model_version = versions()
+    known: dict[str, dict[str, Any]] = {}
+    held: set[str] = set()
+    if warehouse.exists():
+        with open_register(warehouse) as con:  # read-write open also migrates; runs in the writer pool
+            known = known_documents(con)
+            held = quarantined_hashes(con)
+    files = sorted(p for p in inbox.rglob("*") if p.is_file() and not p.name.startswith("."))
+    first_by_hash: dict[str, str] = {}
+    todo: list[dict[str, Any]] = []
+    skipped: list[str] = []
+    duplicates: list[dict[str, Any]] = []
+    present: list[str] = []
+    known_hashes = {v["document_id"]: cid for cid, v in known.items() if v.get("status") == "active"}
+    for f in files:
+        cid = f.stem
+        digest = _sha256(f)
+        other = first_by_hash.get(digest) or (known_hashes.get(digest) if known_hashes.get(digest) != cid else None)
+        if other and other != cid:
+            duplicates.append({"contract_id": cid, "path": str(f), "hash": digest, "duplicate_of": other})
+            continue
+        first_by_hash[digest] = cid
+        present.append(cid)
+        k = known.get(cid)
+        unchanged = (
+            k is not None
+            and k["document_id"] == digest
+            and k["extractor_version"] == extractor_version
+            and k["model_version"] == model_version
+            and k["status"] == "active"
+        )
+        if (unchanged or digest in held) and not reprocess:
+            skipped.append(cid)
+        else:
+            todo.append({"contract_id": cid, "path": str(f), "hash": digest, "size_bytes": f.stat().st_size})
+    run_dir = _run_dir(run_id)
+    (run_dir / "batches").mkdir(parents=True, exist_ok=True)
+    (run_dir / "extract").mkdir(parents=True, exist_ok=True)
+    for old in list((run_dir / "batches").glob("*.json")) + list((run_dir / "extract").glob("*.jsonl")):
+        old.unlink()
+    batches = []
+    for i in range(0, len(todo), batch_size):
+        bp = run_dir / "batches" / f"batch-{i // batch_size:04d}.json"
+        bp.write_text(json.dumps({"run_id": run_id, "logical_date": logical_date.isoformat(),
+                                  "items": todo[i : i + batch_size]}, indent=1))  # fmt: skip
+        batches.append(str(bp))
+    manifest = run_dir / "manifest.json"
+    manifest.write_text(
+        json.dumps(
+            {
+                "run_id": run_id,
+                "logical_date": logical_date.isoformat(),
+                "inbox": str(inbox),
+                "warehouse": str(warehouse),
+                "extractor_version": extractor_version,
+                "model_version": model_version,
+                "seen": len(files),
+                "to_process": len(todo),
+                "skipped": skipped,
+                "duplicates": duplicates,
+                "present": present,
+                "batches": batches,
+            },
+            indent=1,
+        )
+    )
+    return PlanResult(str(manifest), batches)
+
+
+def _load_document(path: str):
+    try:
+        from extractors.guard import load_document_guarded
+    except ImportError:
+        from extractors.text import load_document
+
+        return load_document(path)
+    return load_document_guarded(path)
+
+
+def extract_batch(batch_path: str, review_threshold: float = 0.85) -> str:
+    """Extract every contract of one batch; unreadable files become quarantine records, never exceptions."""
+    from extractors.errors import DocumentError
+    from extractors.pipeline import extract_document
+
+    batch = json.loads(Path(batch_path).read_text())
+    as_of = dt.date.fromisoformat(batch["logical_date"])
+    out = Path(batch_path).parent.parent / "extract" / (Path(batch_path).stem + ".jsonl")
+    tmp = out.with_suffix(".jsonl.tmp")
+    with tmp.open("w") as fh:
+        for item in batch["items"]:
+            started = time.perf_counter()
+            try:
+                doc = _load_document(item["path"])
+                rec = extract_document(doc, as_of, review_threshold).to_dict()
+                rec.update(
+                    kind="extraction",
+                    contract_id=item["contract_id"],
+                    content_hash=item["hash"],
+                    size_bytes=item["size_bytes"],
+                    mime=doc.mime,
+                    ocr_confidence=doc.ocr_confidence,
+                    seconds=round(time.perf_counter() - started, 4),
+                )
+            except DocumentError as exc:
+                rec = {"kind": "quarantine", "stage": "extract", "contract_id": item["contract_id"],
+                       "source": item["path"], "content_hash": item["hash"], "reason": exc.reason,
+                       "message": f"{Path(item['path']).name}: {exc}"}  # fmt: skip
+            except Exception as exc:  # an extractor bug must not stop the night; it is quarantined with its type
+                rec = {"kind": "quarantine", "stage": "extract", "contract_id": item["contract_id"],
+                       "source": item["path"], "content_hash": item["hash"], "reason": "extractor_error",
+                       "message": f"{Path(item['path']).name}: {type(exc).__name__}: {exc}; the file is kept, "
+                                  "report it with this message"}  # fmt: skip
+            fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n")
+    os.replace(tmp, out)
+    return str(out)
+
+
+def read_batch_output(paths: Iterable[str]) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    for p in sorted(paths):
+        with open(p) as fh:
+            records.extend(json.loads(line) for line in fh if line.strip())
+    return records
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    logical_date: str
+    seen: int
+    processed: int
+    skipped: int
+    quarantined: int
+    duplicates: int
+    milestones_inserted: int
+    milestones_updated: int
+    milestones_removed: int
+    soft_deleted: int
+    gate_failed_batches: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def load(
+    manifest_path: str,
+    extract_paths: Iterable[str],
+    failed_batches: dict[str, str] | None = None,
+    always_review_types: tuple[str, ...] = ("payment", "compliance"),
+    our_parties: tuple[str, ...] = (),
+) -> RunSummary:
+    """The single writer: merge passing batches into the register and record quarantine and run stats.
+
+    failed_batches maps an extract output path to the reason the quality gate rejected it; those records are
+    quarantined as a batch and not loaded.
+    """
+    manifest = json.loads(Path(manifest_path).read_text())
+    run_id = manifest["run_id"]
+    logical_date = dt.date.fromisoformat(manifest["logical_date"])
+    failed_batches = failed_batches or {}
+    records = read_batch_output(p for p in extract_paths if p not in failed_batches)
+    extractions = [r for r in records if r.get("kind") == "extraction"]
+    bad_docs = [r for r in records if r.get("kind") == "quarantine"]
+    with open_register(manifest["warehouse"]) as con:
+        con.execute("begin transaction")
+        start_run(con, run_id, logical_date, manifest["extractor_version"], manifest["model_version"])
+        write_business_calendar(con, logical_date.year - 6, logical_date.year + 6)
+        for path, reason in sorted(failed_batches.items()):
+            for rec in read_batch_output([path]):
+                quarantine(con, run_id, "gate", reason.split(":", 1)[0], reason,
+                           contract_id=rec.get("contract_id"), source_path=rec.get("source"),
+                           content_hash=rec.get("content_hash"))  # fmt: skip
+        for d in manifest["duplicates"]:
+            quarantine(con, run_id, "ingest", "duplicate",
+                       f"{Path(d['path']).name} has the same content as contract {d['duplicate_of']}; "
+                       "remove the copy or, if it is a different contract, fix the file",
+                       contract_id=d["contract_id"], source_path=d["path"], content_hash=d["hash"])  # fmt: skip
+        for r in bad_docs:
+            quarantine(con, run_id, r["stage"], r["reason"], r["message"], contract_id=r["contract_id"],
+                       source_path=r["source"], content_hash=r["content_hash"])  # fmt: skip
+        stats = load_extractions(con, run_id, extractions, always_review_types=always_review_types,
+                                 our_parties=our_parties)  # fmt: skip
+        deleted = soft_delete_missing(con, run_id, manifest["present"], "folder")
+        status = "gate_failed" if failed_batches else "loaded"
+        finish_run(
+            con, run_id, status,
+            contracts_seen=manifest["seen"], contracts_processed=len(extractions),
+            contracts_skipped=len(manifest["skipped"]), contracts_quarantined=len(bad_docs) + len(manifest["duplicates"]),
+            milestones_loaded=stats.milestones_inserted + stats.milestones_updated,
+        )  # fmt: skip
+        con.execute("commit")
+    summary = RunSummary(
+        run_id=run_id, logical_date=logical_date.isoformat(), seen=manifest["seen"], processed=len(extractions),
+        skipped=len(manifest["skipped"]), quarantined=len(bad_docs), duplicates=len(manifest["duplicates"]),
+        milestones_inserted=stats.milestones_inserted, milestones_updated=stats.milestones_updated,
+        milestones_removed=stats.milestones_removed, soft_deleted=deleted, gate_failed_batches=len(failed_batches),
+    )  # fmt: skip
+    (Path(manifest_path).parent / "load_summary.json").write_text(json.dumps(summary.to_dict(), indent=1))
+    return summary
