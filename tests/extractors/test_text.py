@@ -424,3 +424,15 @@ def _make_hostile():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_bench_pdf_text_counts(procs: int):
+    from milestones.bench_text import bench_pdf_text, bench_raw_pdfium
+
+    paths = [HOSTILE / "good_contract.pdf", HOSTILE / "owner_password_only.pdf", HOSTILE / "encrypted.pdf"]
+    result = bench_pdf_text(paths, procs=procs)
+    assert (result["files"], result["pages"], result["tables"], result["pdfplumber_pages"]) == (3, 4, 2, 2)
+    assert result["errors"] == {"pdf_encrypted": 1}
+    assert result["seconds"] > 0 and result["peak_rss_mb"] > 0
+    assert bench_raw_pdfium(paths[:2], procs=procs)["pages"] == 4
