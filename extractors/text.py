@@ -735,10 +735,11 @@ def load_document(path: str | Path, *, limits: Limits | None = None, ocr: bool |
         what = {"ole": "a legacy Word/Office file or a password-protected Office file", "rtf": "an RTF file",
                 "html": "a web page", "binary": "binary data of an unknown type"}[kind]  # fmt: skip
         raise DocumentError("unsupported_type", f"{name}: {what}; save it as PDF, DOCX or TXT and resubmit")
+    shown = {"zip": "DOCX", "pdf": "PDF", "text": "text"}.get(kind, kind)
     if expected is not None and kind != expected and not (kind == "binary" and expected == "text"):
-        warnings.append(f"extension_mismatch: {name} is named {suffix} but is {kind.upper()}; read as {kind.upper()}")
+        warnings.append(f"extension_mismatch: {name} is named {suffix} but is {shown}; read as {shown}")
     elif expected is None:
-        warnings.append(f"extension_mismatch: {name} has no supported extension; read as {kind.upper()}")
+        warnings.append(f"extension_mismatch: {name} has no supported extension; read as {shown}")
 
     tables: list[Table] = []
     ocr_pages: list[int] = []
