@@ -96,6 +96,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return run_eval(args)
 
 
+def cmd_eval_obligations(args: argparse.Namespace) -> int:
+    from .obligation_eval import run_eval_obligations
+
+    return run_eval_obligations(args)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from .classifier import train_main
 
@@ -139,6 +145,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--misses", type=int, default=20, help="misses to list per field (0: none, -1: all)")
     p.add_argument("--json", dest="json_out", default=None, help="also write the scores to this JSON file")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("eval-obligations", help="score dated-obligation extraction against labelled contracts",
+                       description="Precision, recall, F1 and due-rule accuracy per obligation type on the labelled "
+                       "CUAD dev contracts (tune and held-out parts) and/or the sample portfolio truth. "
+                       "Credit: CUAD v1, The Atticus Project (CC BY 4.0).")
+    p.add_argument("--cuad", default=None, help="CUAD folder with txt/ (e.g. ../shared/cuad)")
+    p.add_argument("--samples", default=None, help="sample portfolio folder with truth/ (e.g. extractors/samples)")
+    p.add_argument("--part", default="all", choices=["tune", "heldout", "all"], help="which labelled CUAD part")
+    p.add_argument("--labels", default=None, help="obligation labels JSONL (default: the packaged one)")
+    p.add_argument("--as-of", type=_date, default=dt.date(2026, 12, 1), help="reference date (default 2026-12-01)")
+    p.add_argument("--misses", type=int, default=15, help="misses and unmatched predictions to list (-1: all)")
+    p.add_argument("--json", dest="json_out", default=None, help="also write the scores to this JSON file")
+    p.set_defaults(func=cmd_eval_obligations)
 
     p = sub.add_parser("train", help="rebuild the clause classifier reproducibly (seeded)")
     p.add_argument("--out", default=None, help="artefact path (default: the shipped model)")

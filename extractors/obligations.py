@@ -1,69 +1,506 @@
-"""Dated obligations in a contract: who must do what, by when, found sentence by sentence.
+"""Dated obligations in a contract: who must do what, by when — one :class:`Milestone` per obligation.
 
-First version (to be replaced by the classifier-based engine): sentences with a duty verb and a date or a
-duration become milestones, typed by keywords.
+For each sentence (and table row) that carries a time element (see :mod:`extractors.rules`), the clause
+classifier (:mod:`extractors.classifier`, batched once per document) says whether it states a dated obligation
+and of which type; the due rule comes from the text, the due date from resolving it against the contract's key
+dates. Compound sentences are split ("30% upon signing, 40% upon completion of Phase 1 and 30% upon final
+acceptance" → three payments).
+
+Policy — what counts (the labelling guide in ``extractors/models/MODEL_CARD.md`` says the same):
+an obligation is something a party must DO by a date or on a schedule: pay, deliver, report, notify, accept or
+reject, maintain insurance or warranty cover for a stated period, give a renewal or option notice by a deadline,
+return materials when the contract ends. Not obligations: definitions, recitals, governing law, "supersedes the
+agreement dated …", survival periods, cure periods, confidentiality or non-compete durations, a right to
+terminate on N days' notice, dates in signature blocks. A term that renews automatically yields a
+``renewal_notice`` (the last day to say no) rather than an ``expiration``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from .dates import get_dates
-from .durations import get_durations
+from .calendar import BusinessCalendar
+from .classifier import NONE_LABEL, predict_proba
+from .rules import DueRuleMention, get_due_rules, resolve
 from .schema import DueRule, KeyDates, Milestone, SourceSpan
 from .structure import get_sections, get_sentences, section_at
 from .text import Document, page_at
 
-__all__ = ["get_obligations"]
+__all__ = ["get_obligations", "DECISION_THRESHOLD", "anchors_from_key_dates"]
 
-_DUTY = re.compile(r"\b(shall|must|will|agrees? to|is required to)\b", re.I)
-_TYPES = [
-    ("payment", r"\b(pay|payment|invoice|fee)"),
-    ("reporting", r"\b(report|statement)"),
-    ("delivery", r"\b(deliver|delivery|provide)"),
-    ("insurance", r"\binsurance\b"),
-    ("audit", r"\baudit"),
-]
+DECISION_THRESHOLD = 0.5  # P(obligation) needed to emit; chosen on the tuning contracts (see model card)
+_MAX_UNIT = 2500  # longer "sentences" are lists or tables flattened by the text layer: we read their start only
+
+_QUICK = re.compile(
+    r"\d|\b(?:days?|weeks?|months?|years?|annual|annually|quarter\w*|monthly|weekly|hours?|anniversar\w*|upon|prior|"
+    r"before|after|following|within|net|each|every|immediately|promptly|concurrent\w*|simultaneous\w*|"
+    r"execution|signing|termination|expiration|renew\w*|January|February|March|April|May|June|July|August|"
+    r"September|October|November|December)\b",
+    re.I,
+)
+_DEFINITION = re.compile(r"^\W{0,3}(?:\(?[a-z0-9]{1,3}[.)]\s*)?[\"“][^\"”]{1,60}[\"”]\s+(?:shall\s+)?(?:mean|means|has\s+the\s+meaning|refers?\s+to|shall\s+have\s+the\s+meaning)\b", re.I)
+_HARD_NEGATIVE = re.compile(
+    r"^\W*(?:WHEREAS|Whereas|RECITALS?|IN\s+WITNESS\s+WHEREOF|NOW,?\s+THEREFORE)\b|\bsupersede[sd]?\b|"
+    r"^[^;]{0,150}?\b(?:shall\s+mean|means|is\s+defined\s+as)\b|\ball\s+(?:rights\s+and\s+)?(?:duties|obligations)\b[^.]{0,80}\bshall\s+(?:terminate|cease)|\blate\s+(?:fee|charge|payment\s+(?:fee|charge))|"
+    r"\b(?:interest|penalty)\b[^.]{0,60}\b(?:rate|per\s+(?:month|annum|day|week)|%|percent)|\bdeemed\s+(?:to\s+be\s+)?(?:a\s+)?waiver|"
+    r"^\W*(?:the\s+)?(?:provisions?|obligations|sections?|articles?|terms)\b[^.]{0,200}\bsurviv|"
+    r"\bdeemed\s+(?:to\s+have\s+been\s+)?(?:given|received|delivered)\b|"
+    r"\bgoverned\s+by\s+(?:and\s+construed\s+in\s+accordance\s+with\s+)?the\s+laws?\b|\bcounterparts?\b|"
+    r"^\s*(?:By|Name|Title|Date|Signature)\s*:|\bexecuted\s+(?:this|as\s+of)\b",
+    re.I,
+)
+_RESTRICTIVE = re.compile(r"\b(?:not|nor|never)\b[^.;]{0,60}\b(?:compete|solicit|hire|disclose|use\s+or\s+disclose|engage\s+in|employ|contest|disparage|sell|approach|contact|market|induce|divert)\b|\bnon-?(?:compet|solicit|disclos)", re.I)
+_CURE = re.compile(r"\bcure[ds]?\b|\bcuring\b|\bremed(?:y|ied)\b", re.I)
+_DUTY = re.compile(
+    r"\b(?:shall|must|will|agrees?\s+to|undertakes?\s+to|is\s+(?:required|obligated)\s+to|are\s+(?:required|obligated)\s+to|"
+    r"(?:is|are|becomes?)\s+(?:due|payable)|payable|due|warrant(?:s|ed)|may|should|to\s+be\s+(?:paid|made|delivered|received|provided|submitted))\b|"
+    r"\b(?:agreement\s+|initial\s+)?term\s*:",
+    re.I,
+)
+_MONEY = re.compile(
+    r"(?P<cur>US\$|USD\s?|\$|€|EUR\s?|£|GBP\s?|NTD\s?|NT\$|CDN\$|C\$|CAD\s?|RMB\s?|¥)\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?:\s*(?P<mult>million|thousand|billion))?",
+    re.I,
+)
+_PERCENT = re.compile(r"(?P<pct>\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b|per\s+cent\b)|\b(?P<frac>one[\s-]third|two[\s-]thirds|one[\s-]half|half|1/3|2/3|1/2|1/4|3/4)\b", re.I)
+_FRACTIONS = {"one-third": "33.33", "one third": "33.33", "1/3": "33.33", "two-thirds": "66.67", "two thirds": "66.67",
+              "2/3": "66.67", "one-half": "50", "one half": "50", "half": "50", "1/2": "50", "1/4": "25", "3/4": "75"}  # fmt: skip
+_CURRENCY = {"$": "USD", "us$": "USD", "usd": "USD", "€": "EUR", "eur": "EUR", "£": "GBP", "gbp": "GBP", "ntd": "TWD",
+             "nt$": "TWD", "cdn$": "CAD", "c$": "CAD", "cad": "CAD", "rmb": "CNY", "¥": "CNY"}  # fmt: skip
+_SUBJECT = re.compile(
+    r"(?P<subj>(?:[Ee]ach|[Ee]ither|[Bb]oth|[Tt]he|[Ss]uch|[Aa]ny)?\s*(?:[A-Z][\w&.'-]*\s+){0,4}?[A-Z][\w&.'-]*|"
+    r"[Ee]ach\s+(?:of\s+the\s+)?[Pp]art(?:y|ies)|[Ee]ither\s+[Pp]arty|[Bb]oth\s+[Pp]arties|the\s+[Pp]arties|the\s+[a-z]+)"
+    r"(?:\s*\([^)]{1,40}\))?\s+(?:shall|must|will|agrees?\s+to|undertakes?\s+to|is\s+required\s+to|may)\b"
+)
+_OBJECT = re.compile(
+    r"\b(?:shall|will|must|agrees?\s+to|undertakes?\s+to|is\s+required\s+to)\s+(?:(?:promptly|immediately|also|then|"
+    r"thereafter|each\s+year|annually|monthly|quarterly)\s+)?(?:(?:at\s+its\s+(?:own\s+)?(?:cost|expense)|"
+    r"in\s+writing)\s*,?\s+)?(?P<verb>deliver|provide|submit|furnish|send|render|ship|pay|remit|give|notify|report|"
+    r"prepare|complete|make\s+available|make|maintain|obtain|return|destroy|issue|install|perform|purchase|procure|"
+    r"supply|invoice|hold|meet|develop|confirm|answer|respond|restore|resolve|correct|open|launch|appoint|name|cease)\s+"
+    r"(?P<obj>[^,;.]{2,90}?)(?=\s+(?:within|no\s+later|not\s+later|on\s+or\s+before|by\s+(?:the\s+)?\w|to\s+(?:the\s+)?[A-Z]|"
+    r"upon|prior|at\s+least|after|before|on\s+(?:the\s+)?\w|each|every|in\s+accordance|for\s+a\s+period|during|"
+    r"throughout|promptly|in\s+(?:an?|the)\s+amount|as\s+follows)|[,;.:(]|$)",
+)
+_TYPE_NOUN = {
+    "delivery": "Delivery", "payment": "Payment", "reporting": "Report", "renewal": "Renewal decision",
+    "renewal_notice": "Non-renewal notice deadline", "termination_notice": "Termination notice deadline",
+    "expiration": "Agreement expiration", "option_exercise": "Option exercise deadline", "acceptance": "Acceptance review",
+    "insurance": "Insurance", "audit": "Audit", "sla": "Service level", "warranty": "Warranty period",
+    "compliance": "Compliance action", "other": "Obligation",
+}  # fmt: skip
+_FREQ_WORD = {"weekly": "Weekly", "monthly": "Monthly", "quarterly": "Quarterly", "semiannually": "Semi-annual",
+              "annually": "Annual", "biweekly": "Biweekly"}  # fmt: skip
+_ANCHOR_WORDS = {
+    "signing": "signing", "effective_date": "the Effective Date", "expiration_date": "expiration", "termination": "termination",
+    "invoice_receipt": "invoice receipt", "delivery": "delivery", "acceptance": "acceptance", "phase_completion": "phase completion",
+    "completion": "completion", "approval": "approval", "written_request": "written request", "order": "order",
+    "quarter_end": "quarter end", "month_end": "month end", "year_end": "year end", "payment": "payment",
+}  # fmt: skip
+# event anchors too vague to make an obligation on their own ("upon request", "upon notice")
+_WEAK_EVENT_ANCHORS = {"written_request", "notice", "receipt", "event", "renewal", "expiration_date", None}
+_PERIOD_TYPES = {"insurance", "warranty", "sla", "compliance", "audit", "expiration", "renewal"}
+_CONTRACT_LEVEL = {"expiration", "renewal", "renewal_notice"}
+
+
+@dataclass(frozen=True)
+class _Unit:
+    start: int
+    end: int
+    text: str
+    page: int | None
+
+
+def anchors_from_key_dates(key_dates: KeyDates) -> dict[str, dt.date | None]:
+    """Anchor dates known from the key dates; events (delivery, acceptance, invoices) stay unknown."""
+    expiration = key_dates.expiration_date if isinstance(key_dates.expiration_date, dt.date) else None
+    signing = key_dates.agreement_date or key_dates.effective_date
+    return {
+        "effective_date": key_dates.effective_date or key_dates.agreement_date,
+        "signing": signing,
+        "expiration_date": expiration,
+    }
+
+
+def _units(doc: Document) -> list[_Unit]:
+    out: list[_Unit] = []
+    for s in get_sentences(doc.text):
+        text = s.text if len(s.text) <= _MAX_UNIT else s.text[:_MAX_UNIT]
+        out.append(_Unit(s.start, s.start + len(text), text, None))
+    seen = {u.text.strip() for u in out}
+    for row in getattr(doc, "tables", ()) or ():
+        cells = [c.strip() for c in row if c and c.strip()] if isinstance(row, (tuple, list)) and row and isinstance(row[0], str) else []
+        if not cells:
+            # doc.tables may be a list of tables (rows of cells) rather than rows
+            for r in row if isinstance(row, (tuple, list)) else ():
+                out.extend(_row_unit(doc.text, r, seen))
+            continue
+        out.extend(_row_unit(doc.text, row, seen))
+    return out
+
+
+def _row_unit(text: str, row: Any, seen: set[str]) -> list[_Unit]:
+    if not isinstance(row, (tuple, list)):
+        return []
+    cells = [str(c).strip() for c in row if c is not None and str(c).strip()]
+    if len(cells) < 2:
+        return []
+    joined = " | ".join(cells)
+    if joined in seen:
+        return []
+    pos = text.find(cells[0])
+    if pos < 0:
+        return []
+    seen.add(joined)
+    last = text.find(cells[-1], pos)
+    end = last + len(cells[-1]) if last >= 0 and last - pos < 2000 else pos + len(cells[0])
+    return [_Unit(pos, end, joined, None)]
+
+
+def _usable(m: DueRuleMention, text: str) -> bool:
+    r = m.rule
+    before = text[max(0, m.start - 60) : m.start]
+    if _CURE.search(before) or _CURE.search(m.text):
+        return False  # "fails to cure within thirty (30) days" is a remedy, not a deadline
+    if re.search(r"surviv\w*\W+(?:\w+\W+){0,12}$", text[max(0, m.start - 100) : m.start], re.I):
+        return False  # "shall survive for one year after termination" is a survival period
+    if r.kind == "relative" and r.amount is None and r.direction in ("on", "before") and r.anchor in ("written_request", "notice", None):
+        return False  # "upon request", "upon notice": no schedule to track
+    return not (r.kind == "relative" and r.unit == "days" and r.direction is None)
+
+
+def _type_allows(m: DueRuleMention, otype: str) -> bool:
+    """Vague events ("after the Transfer") only carry a payment; a period only bounds cover-type duties."""
+    r = m.rule
+    if r.kind == "relative" and r.amount is None and r.anchor in _WEAK_EVENT_ANCHORS:
+        return otype == "payment" and r.anchor == "event"
+    return not (m.period and otype not in _PERIOD_TYPES)
+
+
+_MAY_ONLY_TYPES = {"option_exercise", "termination_notice", "renewal", "renewal_notice", "audit", "expiration"}
+_STRONG_DUTY = re.compile(
+    r"\b(?:shall|must|will|agrees?\s+to|undertakes?\s+to|is\s+(?:required|obligated)\s+to|are\s+(?:required|obligated)\s+to|"
+    r"(?:is|are|becomes?)\s+(?:due|payable)|payable|due|warrant(?:s|ed)|should|to\s+be\s+(?:paid|made|delivered|received|provided|submitted))\b|"
+    r"\b(?:agreement\s+|initial\s+)?term\s*:",
+    re.I,
+)
+
+
+_SURVIVAL = re.compile(r"\bsurviv", re.I)
+_OTHER_DUTY = re.compile(r"\b(?:shall|will|must|agrees?\s+to)\s+(?!survive|continue|remain|be\s+(?:deemed|binding)|not\b)(?:promptly\s+|immediately\s+)?\w+", re.I)
+
+
+def _candidates(units: Sequence[_Unit]) -> list[tuple[_Unit, list[DueRuleMention]]]:
+    out = []
+    for u in units:
+        if not _QUICK.search(u.text) or _DEFINITION.search(u.text) or _HARD_NEGATIVE.search(u.text):
+            continue
+        if not _DUTY.search(u.text):
+            continue
+        if _SURVIVAL.search(u.text) and not _OTHER_DUTY.search(u.text):
+            continue
+        mentions = [m for m in get_due_rules(u.text) if _usable(m, u.text)]
+        if mentions:
+            out.append((u, mentions))
+    return out
+
+
+def _money(segment: str) -> tuple[str | None, str | None]:
+    m = _MONEY.search(segment)
+    if not m:
+        return None, None
+    try:
+        value = Decimal(m.group("num").replace(",", ""))
+    except InvalidOperation:
+        return None, None
+    mult = (m.group("mult") or "").lower()
+    value *= {"million": Decimal(1_000_000), "thousand": Decimal(1000), "billion": Decimal(1_000_000_000)}.get(mult, Decimal(1))
+    cur = _CURRENCY.get(m.group("cur").strip().lower())
+    return f"{value:.2f}", cur
+
+
+def _percent(segment: str) -> str | None:
+    m = _PERCENT.search(segment)
+    if not m:
+        return None
+    if m.group("pct"):
+        return m.group("pct")
+    return _FRACTIONS.get(re.sub(r"\s+", " ", m.group("frac").lower()))
+
+
+def _responsible(text: str, parties: Sequence[Any], resolve_party: Any) -> str | None:
+    m = _SUBJECT.search(text)
+    if not m:
+        return None
+    subj = re.sub(r"^(?:the|such|any)\s+", "", m.group("subj").strip(), flags=re.I).strip()
+    if re.match(r"(?:each|either|both|the\s+parties|parties)\b", subj, re.I) or subj.lower() in ("it", "this agreement", "agreement"):
+        return None  # duties of "either party" or both: no single responsible party
+    if subj.lower() in ("payment", "payments", "this", "which", "that", "there", "notice", "such"):
+        return None
+    if parties and resolve_party is not None:
+        try:
+            party = resolve_party(subj, parties)
+        except Exception:  # a helper from another module must not break extraction
+            party = None
+        if party is not None:
+            return str(party.name)
+    return subj
+
+
+def _deliverable(text: str) -> str | None:
+    m = _OBJECT.search(text)
+    if not m:
+        return None
+    obj = re.sub(r"^(?:to\s+)?(?:the\s+other\s+party|[A-Z][\w&.-]*)\s+(?:with\s+)?(?=\w)", "", m.group("obj")).strip()
+    obj = re.sub(r"^(?:a|an|the|its|all|any|such|each)\s+", "", obj, flags=re.I).strip()
+    if len(obj) < 3 or re.match(r"(?:it|them|this|that|such)\b", obj, re.I):
+        return None
+    return obj[:80]
+
+
+def _name(otype: str, rule: DueRule, deliverable: str | None, index: int, total: int, percentage: str | None,
+          amount: str | None, currency: str | None) -> str:  # fmt: skip
+    base = _TYPE_NOUN.get(otype, "Obligation")
+    if otype in ("delivery", "reporting", "compliance", "other", "audit") and deliverable:
+        base = deliverable[0].upper() + deliverable[1:]
+    freq = _FREQ_WORD.get(rule.frequency or "")
+    if freq and rule.kind == "recurring" and not base.lower().startswith(freq.lower()):
+        base = f"{freq} {base[0].lower() + base[1:]}"
+    if total > 1:
+        what = f"{percentage}%" if percentage else (f"{currency or ''} {amount}".strip() if amount else None)
+        when = _when(rule)
+        label = f"{base} {index} of {total}"
+        tail = " ".join(x for x in (what, when) if x)
+        return f"{label} — {tail}" if tail else label
+    return base[:90]
+
+
+def _when(rule: DueRule) -> str | None:
+    anchor = _ANCHOR_WORDS.get(rule.anchor or "", (rule.anchor or "").replace("_", " "))
+    if rule.kind == "absolute" and rule.date:
+        return f"by {rule.date.isoformat()}"
+    if rule.kind == "relative" and rule.amount is None and anchor:
+        return f"on {anchor}"
+    if rule.kind == "relative" and rule.amount:
+        unit = rule.unit.replace("_", " ") if rule.unit else ""
+        return f"{rule.amount} {unit} {'before' if rule.direction == 'before' else 'after'} {anchor}".strip()
+    return None
+
+
+def _recurrence(rule: DueRule) -> str | None:
+    return rule.frequency if rule.kind == "recurring" else None
+
+
+# --- type-specific interpretation --------------------------------------------------------------------------------
+
+_AUTO_RENEW = re.compile(r"\bautomatic(?:ally)?\s+(?:be\s+)?(?:renew|extend|continue)|\brenew\w*\s+automatically|\bsuccessive\b|\bevergreen\b|\bshall\s+(?:be\s+)?(?:renewed|extended)\s+for\b", re.I)
+_NOT_RENEW = re.compile(r"\bnon[\s-]?renewal|\bnot\s+(?:to\s+)?(?:renew|extend)|\bintent(?:ion)?\s+not\s+to|\bunless\b[^.]{0,160}\bnotice|\bterminat\w*\b[^.]{0,80}\bnotice", re.I)
+
+
+def _pick(mentions: Sequence[DueRuleMention], otype: str) -> DueRuleMention:
+    """The mention that best states the deadline for a single obligation."""
+    def rank(m: DueRuleMention) -> tuple[float, ...]:
+        r = m.rule
+        s = m.confidence
+        if r.kind == "recurring" and (r.anchor or r.amount):
+            s += 0.3
+        if r.kind == "relative" and r.amount:
+            s += 0.2
+        if r.kind == "absolute" and r.date:
+            s += 0.25
+        if m.period and otype not in _PERIOD_TYPES:
+            s -= 0.5
+        if otype in ("renewal_notice", "option_exercise", "renewal") and r.direction == "before":
+            s += 0.3
+        if otype == "expiration" and r.direction == "before" and r.kind == "relative":
+            s -= 0.4
+        return (s, -m.start)
+
+    return max(mentions, key=rank)
+
+
+def _deadline_like(m: DueRuleMention) -> bool:
+    r = m.rule
+    if m.period:
+        return False
+    if r.kind == "absolute":
+        return r.date is not None or bool(r.anchor)
+    if r.kind == "recurring":
+        return True
+    if r.amount is not None:
+        return m.confidence >= 0.6
+    return r.direction in ("on", "before") and r.anchor not in _WEAK_EVENT_ANCHORS
+
+
+def _split(otype: str, text: str, mentions: list[DueRuleMention]) -> list[tuple[DueRuleMention, str]]:
+    """(mention, segment) per obligation: one for most sentences, one per installment for schedules."""
+    deadlines = [m for m in mentions if _deadline_like(m)]
+    if otype in ("payment", "delivery") and len(deadlines) >= 2:
+        # a bare "monthly" next to "within 15 days after receipt of an invoice" is two obligations (bill, pay)
+        out = []
+        prev_end = 0
+        for m in deadlines:
+            seg_start = prev_end
+            out.append((m, text[seg_start : m.end]))
+            prev_end = m.end
+        return out
+    if otype in ("reporting", "sla") and len(deadlines) >= 2:
+        distinct = {(m.rule.kind, m.rule.amount, m.rule.unit, m.rule.frequency, m.rule.anchor) for m in deadlines}
+        if len(distinct) == len(deadlines):
+            prev_end = 0
+            out = []
+            for m in deadlines:
+                out.append((m, text[prev_end : m.end]))
+                prev_end = m.end
+            return out
+    return [(_pick(mentions, otype), text)]
+
+
+def _term_obligations(text: str, mentions: list[DueRuleMention], otype: str) -> list[tuple[str, DueRuleMention]]:
+    """Contract-level readings of a term/renewal clause: expiration, renewal decision, non-renewal notice."""
+    out: list[tuple[str, DueRuleMention]] = []
+    auto = bool(_AUTO_RENEW.search(text))
+    befores = [m for m in mentions if m.rule.direction == "before" and (m.rule.amount or m.rule.date)]
+    if auto and _NOT_RENEW.search(text) and befores:
+        m = befores[0]
+        rule = m.rule
+        if rule.kind == "relative":
+            rule = replace(rule, anchor="expiration_date")
+        out.append(("renewal_notice", replace(m, rule=rule)))
+        return out
+    if otype == "renewal" and not auto and befores:
+        m = befores[0]
+        rule = replace(m.rule, anchor="expiration_date") if m.rule.kind == "relative" else m.rule
+        out.append(("renewal", replace(m, rule=rule)))
+        return out
+    if otype == "renewal_notice" and befores:
+        m = befores[0]
+        rule = replace(m.rule, anchor="expiration_date") if m.rule.kind == "relative" else m.rule
+        out.append(("renewal_notice", replace(m, rule=rule)))
+        return out
+    if otype == "expiration" and not auto:
+        ends = [m for m in mentions if m.rule.kind == "absolute" and m.rule.date] or [
+            m for m in mentions if m.rule.kind == "relative" and m.rule.amount and m.rule.direction != "before"
+        ] or [m for m in mentions if m.rule.kind == "relative" and m.rule.amount is None and m.rule.direction == "on"]
+        if ends:
+            m = ends[-1] if ends[-1].rule.kind == "absolute" else ends[0]
+            rule = m.rule
+            if rule.kind == "absolute":
+                rule = replace(rule, direction="on")
+            elif rule.amount:
+                anchor = rule.anchor if rule.anchor not in (None, "event") else "effective_date"
+                rule = replace(rule, direction="after", anchor=anchor)
+            out.append(("expiration", replace(m, rule=rule)))
+    return out
+
+
+# --- main ---------------------------------------------------------------------------------------------------
 
 
 def get_obligations(
-    doc: Document, key_dates: KeyDates, as_of: dt.date, review_threshold: float = 0.85
+    doc: Document,
+    key_dates: KeyDates,
+    as_of: dt.date,
+    review_threshold: float = 0.85,
+    *,
+    parties: Sequence[Any] | None = None,
+    calendar: BusinessCalendar | None = None,
+    model: Any = None,
+    decision_threshold: float = DECISION_THRESHOLD,
+    anchors: Mapping[str, dt.date | None] | None = None,
 ) -> list[Milestone]:
-    sections = get_sections(doc.text)
+    """Every dated obligation in ``doc``, in text order; ``as_of`` is the explicit date schedules resolve from."""
+    text = doc.text
+    units = _units(doc)
+    cands = _candidates(units)
+    if not cands:
+        return []
+    probs = predict_proba([u.text for u, _ in cands], model)
+    known = dict(anchors) if anchors is not None else anchors_from_key_dates(key_dates)
+    sections = get_sections(text)
+    resolve_party = None
+    if parties is None:
+        try:
+            from .parties import get_parties
+            from .parties import resolve_party as _rp
+
+            parties, resolve_party = get_parties(text), _rp
+        except Exception:  # parties are a nicety: extraction goes on without names
+            parties = ()
+    else:
+        try:
+            from .parties import resolve_party as _rp2
+
+            resolve_party = _rp2
+        except ImportError:
+            resolve_party = None
+    auto_renews = bool(key_dates.auto_renewal)
     out: list[Milestone] = []
-    for sent in get_sentences(doc.text):
-        if not _DUTY.search(sent.text):
+    for (unit, mentions), p in zip(cands, probs, strict=True):
+        p_obl = 1.0 - p.get(NONE_LABEL, 0.0)
+        if p_obl < decision_threshold:
             continue
-        dates = [d for d in get_dates(sent.text) if d.value]
-        durs = list(get_durations(sent.text))
-        if not dates and not durs:
-            continue
-        otype = next((t for t, rx in _TYPES if re.search(rx, sent.text, re.I)), "other")
-        if dates:
-            rule = DueRule(kind="absolute", date=dates[0].value)
-            due = dates[0].value
+        otype = max((t for t in p if t != NONE_LABEL), key=lambda t: p[t])
+        p_type = p[otype] / p_obl if p_obl > 0 else 0.0
+        if otype in _CONTRACT_LEVEL or (otype == "termination_notice"):
+            pieces = _term_obligations(unit.text, mentions, otype) if otype in _CONTRACT_LEVEL else []
+            if otype == "termination_notice":
+                dated = sorted((m for m in mentions if m.rule.kind == "absolute" and m.rule.date),
+                               key=lambda m: (not re.match(r"(?:no|not)\s+later|on\s+or\s+(?:before|prior)|by\b", m.text, re.I),
+                                              m.rule.direction != "before", m.start))  # the notice deadline, not the effective day
+                pieces = [("termination_notice", m) for m in dated][:1]
+            if otype == "expiration" and auto_renews:
+                pieces = [x for x in pieces if x[0] != "expiration"]
+            items = [(t, m, unit.text) for t, m in pieces]
         else:
-            d = durs[0]
-            rule = DueRule(kind="relative", amount=d.amount, unit=d.unit, direction="within")
-            due = None
-        sec = section_at(sections, sent.start)
-        confidence = 0.5
-        out.append(
-            Milestone(
-                milestone_name=f"{otype.title()} obligation",
-                deliverable=None,
-                due_date=due,
-                responsible_party=None,
-                condition=None,
-                clause_reference=sec.reference if sec else None,
-                obligation_type=otype,
-                due_rule=rule,
-                recurrence=None,
-                confidence=confidence,
-                needs_review=confidence < review_threshold,
-                source_text=sent.text,
-                source_span=SourceSpan(sent.start, sent.end, page_at(doc, sent.start)),
+            if otype not in _MAY_ONLY_TYPES and not _STRONG_DUTY.search(unit.text):
+                continue  # "X may pay monthly" grants a permission, not a duty
+            usable = [m for m in mentions if _type_allows(m, otype)]
+            if not usable:
+                continue
+            if _RESTRICTIVE.search(unit.text) and otype not in ("payment", "delivery", "reporting"):
+                continue
+            items = [(otype, m, seg) for m, seg in _split(otype, unit.text, usable)]
+        total = len(items)
+        sec = section_at(sections, unit.start)
+        page = page_at(doc, unit.start)
+        responsible = _responsible(unit.text, parties or (), resolve_party)
+        deliverable = _deliverable(unit.text)
+        for i, (t, m, seg) in enumerate(items, 1):
+            rule = m.rule
+            due = resolve(rule, known, as_of, calendar)
+            if t == "renewal_notice" and key_dates.next_renewal_notice_deadline and rule.kind != "absolute":
+                due = key_dates.next_renewal_notice_deadline
+            amount, currency = _money(seg)
+            pct = _percent(seg) if t == "payment" else None
+            confidence = round(p_obl * (0.55 + 0.45 * p_type) * (0.6 + 0.4 * m.confidence), 3)
+            condition = m.trigger if rule.kind == "relative" and rule.amount is None and m.trigger else None
+            if rule.kind == "relative" and rule.anchor not in (None, "effective_date", "signing", "expiration_date") and due is None:
+                condition = condition or f"due date depends on {(_ANCHOR_WORDS.get(rule.anchor or '') or (rule.anchor or 'an event').replace('_', ' '))}"
+            out.append(
+                Milestone(
+                    milestone_name=_name(t, rule, deliverable, i, total, pct, amount, currency),
+                    deliverable=deliverable,
+                    due_date=due,
+                    responsible_party=responsible,
+                    condition=condition,
+                    clause_reference=sec.reference if sec else None,
+                    obligation_type=t,
+                    due_rule=rule,
+                    recurrence=_recurrence(rule),
+                    confidence=confidence,
+                    needs_review=confidence < review_threshold,
+                    source_text=unit.text,
+                    source_span=SourceSpan(unit.start, unit.end, page),
+                    amount=amount,
+                    currency=currency,
+                    percentage=pct,
+                    depends_on=m.trigger if rule.anchor in ("phase_completion", "completion", "approval", "acceptance") else None,
+                )
             )
-        )
     return out

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from . import EXTRACTOR_VERSION
+from .classifier import model_version
 from .keydates import get_key_dates
 from .obligations import get_obligations
 from .schema import ContractExtraction
@@ -34,7 +35,7 @@ def extract_document(
         pages=len(doc.pages),
         content_hash=doc.content_hash,
         extractor_version=EXTRACTOR_VERSION,
-        model_version=None,
+        model_version=model_version(),
     )
 
 

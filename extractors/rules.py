@@ -37,14 +37,14 @@ __all__ = [
     "anchor_of",
 ]
 
-FREQUENCIES = ("weekly", "monthly", "quarterly", "semiannually", "annually")
+FREQUENCIES = ("weekly", "biweekly", "monthly", "quarterly", "semiannually", "annually")
 ANCHORS = (
     "effective_date", "expiration_date", "termination", "signing", "invoice_receipt", "delivery", "acceptance",
     "notice", "written_request", "order", "receipt", "completion", "approval", "quarter_end", "month_end",
     "year_end", "month_start", "payment", "launch", "renewal", "closing", "event",
 )  # fmt: skip
 
-_PERIOD_MONTHS = {"weekly": 0, "monthly": 1, "quarterly": 3, "semiannually": 6, "annually": 12}
+_PERIOD_MONTHS = {"weekly": 0, "biweekly": 0, "monthly": 1, "quarterly": 3, "semiannually": 6, "annually": 12}
 _PERIOD_END_ANCHOR = {"monthly": "month_end", "quarterly": "quarter_end", "annually": "year_end"}
 
 
@@ -72,21 +72,26 @@ _ANCHOR_TABLE: list[tuple[str, re.Pattern[str]]] = [
     (a, re.compile(p, re.I))
     for a, p in [
         ("invoice_receipt", r"\binvoice|\bbilling\b|\bstatement\s+of\s+account"),
+        ("phase_completion", r"\b(?:completion|complete|completing)\s+(?:of\s+)?(?:each\s+|the\s+|such\s+)?(?:phase|milestone|stage)\b"),
+        ("breach_discovery", r"\b(?:becom\w+|being|is)\s+aware\b|\bdiscover\w*\b.{0,40}\b(?:breach|incident)|\bsecurity\s+(?:incident|breach)"),
+        ("incident_report", r"\b(?:reports?|reported|logs?|logged|notifies|notified)\s+(?:it|the\s+(?:incident|problem|issue|error|call))|\bservice\s+call|\b(?:incident|ticket|error|problem)\s+(?:report|notification)|\breceipt\s+of\s+(?:a|the|any)\s+(?:service\s+)?(?:request|call|ticket)\b"),
+        ("scheduled_maintenance", r"\bmaintenance\b"),
+        ("subprocessor_engagement", r"\bsub-?processor"),
         ("quarter_end", r"\b(?:end|close|last\s+day)\s+of\s+(?:each|every|the|such|any|a|its)?\s*(?:applicable\s+|preceding\s+|prior\s+|relevant\s+)?(?:calendar\s+|fiscal\s+|contract\s+)?quarter|\bquarter[\s-]end|\bquarterly\s+period"),
-        ("month_end", r"\b(?:end|close|last\s+day)\s+of\s+(?:each|every|the|such|any|a|its)?\s*(?:applicable\s+|preceding\s+|prior\s+|relevant\s+)?(?:calendar\s+)?month|\bmonth[\s-]end"),
+        ("month_end", r"^\s*(?:the\s+)?(?:end\s+of\s+the\s+)?(?:calendar\s+)?month\s+in\s+which|\b(?:end|close|last\s+day)\s+of\s+(?:each|every|the|such|any|a|its)?\s*(?:applicable\s+|preceding\s+|prior\s+|relevant\s+)?(?:calendar\s+)?month|\bmonth[\s-]end"),
         ("year_end", r"\b(?:end|close|last\s+day)\s+of\s+(?:each|every|the|such|any|a|its)?\s*(?:applicable\s+|preceding\s+|prior\s+|relevant\s+)?(?:calendar\s+|fiscal\s+|contract\s+)?year|\byear[\s-]end"),
         ("expiration_date", r"\b(?:expiration|expiry|expire|end)\b.{0,40}?\b(?:term|agreement)|\b(?:expiration|expiry)\b|\brenewal\s+date|\bend\s+of\s+(?:the\s+)?(?:then[\s-])?(?:current|initial|renewal|applicable)|\bterm\b"),
         ("termination", r"\bterminat"),
         ("effective_date", r"\beffective\s+date|\bcommencement\s+date"),
         ("signing", r"\bexecution\b|\bsigning\b|\bdate\s+(?:hereof|of\s+this\s+agreement)|\bexecuted\b|\bsignature"),
         ("acceptance", r"\baccept"),
-        ("delivery", r"\bdeliver|\bshipment|\bshipping|\bship\b|\binstallation"),
+        ("delivery", r"\bdeliver|\bshipment|\bshipping|\bship\b|\bshipped\b|\binstallation|\bdispatch|\barrival\b"),
         ("completion", r"\bcomplet"),
         ("approval", r"\bapprov"),
         ("written_request", r"\brequest|\bdemand"),
         ("notice", r"\bnotice|\bnotif"),
         ("order", r"\border\b|\bpurchase\s+order"),
-        ("payment", r"\bpayment|\bpaid\b"),
+        ("payment", r"\bpayment|\bpaid\b|\bcollect(?:ed|ion|s)?\b"),
         ("closing", r"\bclosing\b"),
         ("launch", r"\blaunch|\bfirst\s+commercial\s+sale|\bcommercial\s+availability"),
         ("renewal", r"\brenew"),
@@ -108,6 +113,8 @@ def anchor_of(phrase: str) -> str:
 
 def _frequency_of_period(phrase: str) -> str | None:
     low = phrase.lower()
+    if re.search(r"\b(?:month|quarter|year)\s+in\s+which\b", low):
+        return {"month": "monthly", "quarter": "quarterly", "year": "annually"}[re.search(r"(month|quarter|year)\s+in\s+which", low).group(1)]  # type: ignore[union-attr]
     if re.search(r"\b(?:each|every|any|such)\b", low):
         if re.search(r"quarter", low):
             return "quarterly"
@@ -140,21 +147,23 @@ _MONTH_DAY = re.compile(
 _CONNECTOR = re.compile(
     r"^[\s,]*(?:\(\s*\d+\s*\)\s*)?(?:'s?|’s?)?\s*"
     r"(?P<conn>after|following|from|of|prior\s+to|before|in\s+advance\s+of|preceding|subsequent\s+to|"
-    r"immediately\s+(?:after|following|preceding|prior\s+to)|thereafter|beyond|"
+    r"immediately\s+(?:after|following|preceding|prior\s+to)|thereafter|beyond|in\s+advance(?!\s+of)|"
     r"(?:prior\s+|advance\s+|advanced\s+)?(?:written\s+)?notice)\b",
     re.I,
 )
-_PRE_PERIOD = re.compile(r"(?:for\s+(?:a\s+)?(?:period\s+of\s+)?|period\s+of\s+|term\s+of\s+|during\s+(?:the\s+)?|lasting\s+|up\s+to\s+)(?:at\s+least\s+|not\s+less\s+than\s+|no\s+less\s+than\s+)?$", re.I)
+_PRE_PERIOD = re.compile(r"(?:for\s+(?:a\s+)?(?:period\s+of\s+)?|period\s+of\s+|term\s+of\s+|during\s+(?:the\s+)?|lasting\s+|up\s+to\s+|"
+    r"(?:the\s+)?(?:last|past|previous|preceding|prior|trailing)\s+(?:full\s+)?|(?:a\s+)?maximum\s+of\s+|(?:a\s+)?minimum\s+of\s+)(?:at\s+least\s+|not\s+less\s+than\s+|no\s+less\s+than\s+)?$", re.I)
 _PRE_MIN = re.compile(r"(?:at\s+least|not\s+less\s+than|no\s+less\s+than|no\s+fewer\s+than|not\s+fewer\s+than|a\s+minimum\s+of|minimum\s+of)\s*$", re.I)
 _PRE_WITHIN = re.compile(r"(?:within|no\s+later\s+than|not\s+later\s+than|in\s+no\s+event\s+later\s+than|no\s+more\s+than|not\s+more\s+than|not\s+to\s+exceed|by\s+the\s+end\s+of|before\s+the\s+end\s+of|until|upon|on|by)\s*(?:the\s+)?$", re.I)
 _ANCHOR_STOP = re.compile(r"[;:]|\s+(?:and|or)\s+(?=\d|\$|upon\b|on\b|within\b|the\s+(?:remaining|balance|final|second|third)\b)|,\s+(?:and|or|but|provided|unless|which|in\s+which|such|the|if|except|[A-Z])|\.(?:\s|$)|\bprovided\b|\bunless\b|\bwhichever\b|\bexcept\b|\bin\s+accordance\b", re.I)
 
 _FREQ_WORDS: list[tuple[str, re.Pattern[str]]] = [
-    ("semiannually", re.compile(r"\bsemi[\s-]?annual(?:ly)?\b|\bbi[\s-]?annual(?:ly)?\b|\btwice\s+(?:a|per|each)\s+(?:calendar\s+)?year\b|\bevery\s+six\s*(?:\(6\)\s*)?months\b|\b(?:each|every)\s+(?:calendar\s+|fiscal\s+)?half[\s-]year\b", re.I)),
-    ("quarterly", re.compile(r"\bquarterly\b|\b(?:each|every|per)\s+(?:calendar\s+|fiscal\s+|contract\s+)?quarter\b|\bevery\s+three\s*(?:\(3\)\s*)?months\b|\bon\s+a\s+quarterly\s+basis\b", re.I)),
-    ("monthly", re.compile(r"\bmonthly\b|\b(?:each|every|per)\s+(?:calendar\s+)?month\b|\bon\s+a\s+monthly\s+basis\b|\ba\s+month\b(?=\s*[,.;]|\s+(?:for|during|thereafter))", re.I)),
+    ("semiannually", re.compile(r"\b(?:two|2)\s*(?:\(2\)\s*)?times\s+(?:per|a|each)\s+(?:calendar\s+)?year\b|\bsemi[\s-]?annual(?:ly)?\b|\bbi[\s-]?annual(?:ly)?\b|\btwice\s+(?:a|per|each)\s+(?:calendar\s+)?year\b|\bevery\s+six\s*(?:\(6\)\s*)?months\b|\b(?:each|every)\s+(?:calendar\s+|fiscal\s+)?half[\s-]year\b", re.I)),
+    ("quarterly", re.compile(r"\b(?:four|4)\s*(?:\(4\)\s*)?times\s+(?:per|a|each)\s+(?:calendar\s+)?year\b|\bquarterly\b|\b(?:each|every|per)\s+(?:calendar\s+|fiscal\s+|contract\s+)?quarter\b|\bevery\s+three\s*(?:\(3\)\s*)?months\b|\bon\s+a\s+quarterly\s+basis\b", re.I)),
+    ("biweekly", re.compile(r"\bbi-?weekly\b|\bevery\s+(?:two|2)\s*(?:\(2\)\s*)?weeks\b|\b(?:twice|two\s+times)\s+(?:a|per|each)\s+month\b", re.I)),
+    ("monthly", re.compile(r"\b(?:twelve|12)\s*(?:\(12\)\s*)?times\s+(?:per|a|each)\s+(?:calendar\s+)?year\b|\bmonthly\b|\b(?:each|every|per)\s+(?:calendar\s+)?month\b|\bon\s+a\s+monthly\s+basis\b|\ba\s+month\b(?=\s*[,.;]|\s+(?:for|during|thereafter))", re.I)),
     ("weekly", re.compile(r"\bweekly\b|\b(?:each|every|per)\s+(?:calendar\s+)?week\b", re.I)),
-    ("annually", re.compile(r"\bannual(?:ly)?\b|\byearly\b|\b(?:each|every|per)\s+(?:calendar\s+|fiscal\s+|contract\s+|lease\s+|license\s+)?year\b|\bper\s+annum\b|\beach\s+anniversary\b|\bon\s+an\s+annual\s+basis\b", re.I)),
+    ("annually", re.compile(r"\bannually\b|\bannual\s+(?=(?:\w+\s+)?(?:report|fee|payment|review|audit|meeting|budget|statement|plan|certif|renewal|minimum|royalt|install|forecast|inspection|notice|subscription|license|maintenance|charge|retainer|bonus|evaluation|test|training|physical|filing|return)\w*)|\byearly\b|\b(?:each|every|per)\s+(?:calendar\s+|fiscal\s+|contract\s+|lease\s+|license\s+)?year\b|\bper\s+annum\b|\beach\s+anniversary\b|\bon\s+an\s+annual\s+basis\b", re.I)),
 ]
 _FREQ_NEG = re.compile(r"\b(?:interest|rate|percent|%|per\s+annum\s+interest)\b", re.I)
 
@@ -164,8 +173,8 @@ _ORDINAL = (
     r"twenty[\s-]fifth|thirtieth|last)(?:\s*\(\s*\d+(?:st|nd|rd|th)?\s*\))?"
 )
 _NTH_DAY = re.compile(
-    rf"\b(?:the\s+)?(?:{_ORDINAL})\s+(?P<unit>business\s+|working\s+|calendar\s+)?day\s+"
-    r"(?P<conn>of|after|following|preceding|prior\s+to|before)\s+(?:the\s+(?:end|close|beginning|start)\s+of\s+)?"
+    rf"\b(?:the\s+)?(?:{_ORDINAL})\s+(?:(?P<unit>business\s+|working\s+|calendar\s+)?day\s+)?"
+    r"(?P<conn>of|after|following|preceding|prior\s+to|before)\s+(?:the\s+(?P<edge>end|close|beginning|start|commencement|first\s+day)\s+of\s+)?"
     r"(?P<each>each|every|the|such|any|a)?\s*(?:applicable\s+|following\s+|next\s+|succeeding\s+)?(?:calendar\s+|fiscal\s+|contract\s+)?(?P<period>month|quarter|year)\b",
     re.I,
 )
@@ -182,17 +191,20 @@ _ANNIVERSARY = re.compile(
 _EVENT = re.compile(
     r"\b(?P<cue>upon|promptly\s+(?:upon|after|following)|immediately\s+(?:upon|after|following)|at\s+the\s+time\s+of|"
     r"concurrently\s+with|simultaneously\s+with|contemporaneously\s+with|on\s+the\s+date\s+of|as\s+of\s+the\s+date\s+of|"
+    r"in\s+the\s+event(?:\s+that|\s+of)?|immediately\s+prior\s+to|"
     r"following|after|at|on|prior\s+to|before|in\s+connection\s+with|when)\s+"
     r"(?P<event>(?:(?:the|its|each|any|such|a|an|[A-Z][\w&.-]*(?:'s|’s))\s+)*"
     r"(?:(?:[\w-]+\s+){0,3})?"
     r"(?:execution|signing|signature|receipt|delivery|acceptance|completion|approval|termination|expiration|expiry|"
     r"request|demand|shipment|installation|invoic\w*|closing|launch|achievement|occurrence|commencement|"
     r"first\s+commercial\s+sale|written\s+request|notice|notification|issuance|submission|filing|award|exercise|"
-    r"renewal|receiving|completing|signing|executing|delivering|final\s+acceptance|go[\s-]live|effective\s+date)\b[^,;.]{0,60})",
+    r"renewal|receiving|completing|signing|executing|delivering|final\s+acceptance|go[\s-]live|effective\s+date|dispatch|"
+    r"terminates|expires|is\s+terminated|expiration\s+or\s+termination|termination\s+or\s+expiration)\b[^,;.]{0,60})",
     re.I,
 )
 _EVENT_ONLY_CUES = {"upon", "at the time of", "concurrently with", "simultaneously with", "contemporaneously with",
-                    "on the date of", "as of the date of", "when", "in connection with"}  # fmt: skip
+                    "on the date of", "as of the date of", "when", "in connection with", "in the event", "in the event that",
+                    "in the event of", "immediately prior to"}  # fmt: skip
 _NET_TERMS = re.compile(r"\bnet\s+(?P<n>\d{1,3}|thirty|sixty|ninety|forty[\s-]five|fifteen|ten)(?:\s*\(\d+\))?(?:\s+(?:calendar\s+)?days)?\b", re.I)
 
 
@@ -239,20 +251,31 @@ def _absolute(text: str) -> list[DueRuleMention]:
         cue = _ABS_CUE.search(before)
         conf = 0.95 if cue else 0.7
         start = d.start - (len(cue.group(0)) if cue else 0)
-        out.append(DueRuleMention(start, d.end, text[start : d.end], DueRule(kind="absolute", date=d.value), None, conf))
+        direction = _absolute_direction(cue.group(0) if cue else "")
+        rule = DueRule(kind="absolute", date=d.value, direction=direction)
+        out.append(DueRuleMention(start, d.end, text[start : d.end], rule, None, conf))
     for m in _MONTH_DAY.finditer(text):
         month = MONTHS[m.group("month").lower()]
         day = int(m.group("day"))
         if _safe_date(2000, month, day) is None:
             continue
         month_day = f"--{month:02d}-{day:02d}"  # ISO 8601 month-day: a day of every year
+        direction = _absolute_direction(m.group("cue"))
         if m.group("each"):
-            rule = DueRule(kind="recurring", frequency="annually", anchor=month_day, direction="on")
+            rule = DueRule(kind="recurring", frequency="annually", anchor=month_day, direction=direction)
             out.append(DueRuleMention(m.start(), m.end(), m.group(0), rule, None, 0.9))
         else:
-            rule = DueRule(kind="absolute", date=None, anchor=month_day, direction="on")
+            rule = DueRule(kind="absolute", date=None, anchor=month_day, direction=direction)
             out.append(DueRuleMention(m.start(), m.end(), m.group(0), rule, None, 0.6))
     return out
+
+
+def _absolute_direction(cue: str) -> str:
+    """"no later than / by / on or before / prior to / until" → before (a deadline); "on" and bare dates → on."""
+    cue = re.sub(r"\s+", " ", cue.lower()).strip()
+    if re.match(r"(?:no|not|in no event) later|on or (?:before|prior)|by\b|before|prior to|until|through", cue):
+        return "before"
+    return "on"
 
 
 def _safe_date(year: int, month: int, day: int) -> dt.date | None:
@@ -292,8 +315,13 @@ def _relative(text: str) -> list[DueRuleMention]:
                 conf = 0.8
             elif word == "thereafter":
                 direction = "after"
+                anchor = "termination" if re.search(r"\bterm\b|terminat|expir", text[: d.start], re.I) else "event"
+                conf = 0.75
+            elif word == "in advance":
+                direction = "before"
                 anchor = "event"
-                conf = 0.6
+                end = d.end + conn.end()
+                conf = 0.8
             else:
                 if word in ("prior to", "before", "in advance of", "preceding") or word.endswith(("preceding", "prior to")):
                     direction = "before"
@@ -311,6 +339,8 @@ def _relative(text: str) -> list[DueRuleMention]:
                 conf = 0.9 if anchor not in (None, "event") else 0.75
                 if word == "of" and re.match(r"\s*(?:the\s+)?(?:term|agreement)\b", phrase, re.I) and not _PRE_WITHIN.search(before):
                     period = True  # "a term of two years", "a period of one year of the agreement"
+        elif re.search(r"\bnotice\s+(?:period\s+)?of\s*(?:at\s+least\s+|not\s+less\s+than\s+)?$", before, re.I):
+            direction, anchor, conf = "before", "event", 0.75
         elif _PRE_WITHIN.search(before):
             direction = "within"
             conf = 0.7
@@ -347,8 +377,21 @@ def _notice_anchor(sentence: str) -> str:
     return "event"
 
 
+_FIRST_PERIOD = re.compile(
+    r"\b(?:during|within|in|by\s+the\s+end\s+of|before\s+the\s+end\s+of)\s+the\s+first\s+(?:(?P<n>two|three|four|five|six|\d{1,2})\s+(?:\(\d+\)\s+)?)?"
+    r"(?:full\s+)?(?:contract\s+|calendar\s+|agreement\s+|license\s+)?(?P<unit>year|month|quarter)s?\b",
+    re.I,
+)
+
+
 def _recurring(text: str) -> list[DueRuleMention]:
     out: list[DueRuleMention] = []
+    for m in _FIRST_PERIOD.finditer(text):
+        n = _word_int(m.group("n")) if m.group("n") else 1
+        unit = {"year": "years", "month": "months", "quarter": "months"}[m.group("unit").lower()]
+        amount = (n or 1) * (3 if m.group("unit").lower() == "quarter" else 1)
+        rule = DueRule(kind="relative", amount=amount, unit=unit, direction="within", anchor="effective_date")
+        out.append(DueRuleMention(m.start(), m.end(), m.group(0), rule, "the first " + m.group("unit"), 0.75))
     for m in _NTH_DAY.finditer(text):
         n = int(m.group("n")) if m.group("n") else _ORDINAL_WORDS.get(re.sub(r"\s+", " ", (m.group("w") or "").lower()), 0)
         period = m.group("period").lower()
@@ -356,11 +399,12 @@ def _recurring(text: str) -> list[DueRuleMention]:
         unit = "business_days" if m.group("unit") and m.group("unit").strip().lower() in ("business", "working") else "days"
         conn = re.sub(r"\s+", " ", m.group("conn").lower())
         each = (m.group("each") or "").lower()
-        recurring = each in ("each", "every", "any", "such") or re.search(r"\bthe\s+end\b", m.group(0), re.I) is None and each not in ("the", "a")
+        recurring = each in ("each", "every", "any", "such") or bool(re.search(r"\b(?:next|following|succeeding)\s+(?:calendar\s+|fiscal\s+)?(?:month|quarter|year)", m.group(0), re.I))
+        edge = (m.group("edge") or "").lower()
         if (m.group("w") or "").lower() == "last":
             rule = DueRule(kind="recurring" if recurring else "relative", frequency=freq if recurring else None,
                            anchor=_PERIOD_END_ANCHOR.get(freq, "month_end"), amount=0, unit="days", direction="on")
-        elif conn == "of" and not re.search(r"\bend\b|\bclose\b", m.group(0), re.I):
+        elif (conn == "of" and not re.search(r"\bend\b|\bclose\b", m.group(0), re.I)) or edge in ("beginning", "start", "commencement", "first day"):
             rule = DueRule(kind="recurring" if recurring else "relative", frequency=freq if recurring else None,
                            anchor={"monthly": "month_start", "quarterly": "quarter_start", "annually": "year_start"}[freq],
                            amount=n, unit=unit, direction="on")
@@ -380,7 +424,7 @@ def _recurring(text: str) -> list[DueRuleMention]:
             n = _ORDINAL_WORDS.get(ordv) or int(re.sub(r"\D", "", ordv) or 0)
             rule = DueRule(kind="relative", amount=n, unit="years", direction="after", anchor=anchor)
         else:
-            rule = DueRule(kind="recurring", frequency="annually", anchor=anchor)
+            rule = DueRule(kind="recurring", frequency="annually", anchor=anchor, direction="on")
         out.append(DueRuleMention(m.start(), m.end(), m.group(0), rule, phrase or None, 0.9))
     for freq, rx in _FREQ_WORDS:
         for m in rx.finditer(text):
@@ -392,16 +436,19 @@ def _recurring(text: str) -> list[DueRuleMention]:
 
 def _events(text: str) -> list[DueRuleMention]:
     out: list[DueRuleMention] = []
-    for m in _EVENT.finditer(text):
+    pos = 0
+    while (m := _EVENT.search(text, pos)) is not None:
         cue = re.sub(r"\s+", " ", m.group("cue").lower())
         event = _clip_anchor(m.group("event"))
+        pos = max(m.start("event") + len(event), m.start() + 1)
         if not event:
             continue
         anchor = anchor_of(event)
         strong = cue in _EVENT_ONLY_CUES or cue.startswith(("promptly", "immediately"))
-        if not strong and anchor in ("event", "notice", "expiration_date"):
-            continue
-        direction = "before" if cue in ("prior to", "before") else "upon"
+        if not strong and anchor in ("event", "notice", "expiration_date", "effective_date", "written_request", "receipt"):
+            if not (cue in ("prior to", "before") and m.start() < 12):
+                continue  # "services following the Effective Date" describes; "Prior to the offering, X shall …" sets a deadline
+        direction = "before" if cue in ("prior to", "before") else "on"
         end = m.start("event") + len(event)
         rule = DueRule(kind="relative", direction=direction, anchor=anchor)
         conf = 0.8 if strong else 0.6
@@ -410,8 +457,15 @@ def _events(text: str) -> list[DueRuleMention]:
         raw = m.group("paren") or m.group("digits") or m.group("word")
         n = _word_int(raw) if raw else None
         if n:
-            rule = DueRule(kind="relative", amount=n, unit="hours", direction="within")
-            out.append(DueRuleMention(m.start(), m.end(), m.group(0), rule, None, 0.75))
+            conn = _CONNECTOR.match(text[m.end() : m.end() + 160])
+            anchor, trigger, end = None, None, m.end()
+            if conn and "notice" not in conn.group("conn").lower():
+                rest = text[m.end() + conn.end() : m.end() + 160]
+                trigger = _clip_anchor(rest)[:110] or None
+                anchor = anchor_of(trigger) if trigger else None
+                end = m.end() + conn.end() + (rest.find(trigger) + len(trigger) if trigger else 0)
+            rule = DueRule(kind="relative", amount=n, unit="hours", direction="within", anchor=anchor)
+            out.append(DueRuleMention(m.start(), end, text[m.start() : end], rule, trigger, 0.85 if anchor else 0.75))
     for m in _NET_TERMS.finditer(text):
         n = _word_int(m.group("n"))
         if n:
@@ -439,7 +493,13 @@ def get_due_rules(text: str) -> list[DueRuleMention]:
         k for k in kept
         if not (k.rule.kind == "recurring" and not k.rule.anchor and not k.rule.amount and k.rule.frequency in specific_freqs)
     ]  # fmt: skip
-    return sorted(_attach_events(kept), key=lambda m: m.start)
+    out = []
+    for m in _attach_events(kept):
+        r = m.rule
+        if r.kind in ("relative", "recurring") and r.amount and r.anchor is None and r.kind == "relative":
+            m = replace(m, rule=replace(r, anchor="event"))  # a deadline counted from something the text leaves open
+        out.append(m)
+    return sorted(out, key=lambda m: m.start)
 
 
 def _specificity(m: DueRuleMention) -> float:
@@ -447,14 +507,15 @@ def _specificity(m: DueRuleMention) -> float:
     score = {"recurring": 3.0, "relative": 2.0, "absolute": 2.5, "none": 0.0}.get(r.kind, 0.0)
     if r.kind == "recurring" and not r.anchor and not r.amount:
         score = 1.0
-    if r.direction == "upon":
+    if r.kind == "relative" and r.direction in ("on", "before") and r.amount is None:
         score = 1.5
     return score + (m.end - m.start) / 1000.0
 
 
 def _attach_events(mentions: list[DueRuleMention]) -> list[DueRuleMention]:
     """A duration without an anchor takes the sentence's event ("Upon receipt of an invoice, pay within 30 days")."""
-    events = [m for m in mentions if m.rule.direction == "upon" and m.rule.anchor not in (None, "event")]
+    events = [m for m in mentions if m.rule.direction == "on" and m.rule.amount is None and m.rule.kind == "relative"
+              and m.rule.anchor not in (None, "event")]
     out: list[DueRuleMention] = []
     for m in mentions:
         if m.rule.kind == "relative" and m.rule.amount and m.rule.anchor is None and events and not m.period:
@@ -473,7 +534,7 @@ def _default_calendar(country: str = "US") -> BusinessCalendar:
 
 
 def _offset(day: dt.date, rule: DueRule, cal: BusinessCalendar) -> dt.date:
-    if not rule.amount or not rule.unit or rule.direction in ("upon", "on"):
+    if not rule.amount or not rule.unit or rule.direction == "on":
         return day
     sign = -1 if rule.direction == "before" else 1
     return cal.shift(day, sign * rule.amount, rule.unit)
@@ -541,7 +602,7 @@ def resolve(
     if anchor is None:
         if freq == "annually" and anchors.get("effective_date"):
             anchor = "effective_date"
-        elif freq == "weekly":
+        elif freq in ("weekly", "biweekly"):
             anchor = "effective_date"
         else:
             anchor = {"monthly": "month_end", "quarterly": "quarter_end", "semiannually": "half_end", "annually": "year_end"}[freq]
@@ -558,10 +619,11 @@ def resolve(
     base = anchors.get(anchor)
     if base is None:
         return None
-    if freq == "weekly":
-        weeks = max(0, (as_of - base).days // 7)
+    if freq in ("weekly", "biweekly"):
+        step_weeks = 1 if freq == "weekly" else 2
+        weeks = max(0, (as_of - base).days // (7 * step_weeks))
         for k in range(weeks, weeks + 3):
-            occ = base + dt.timedelta(weeks=k)
+            occ = base + dt.timedelta(weeks=k * step_weeks)
             d = _offset(occ, rule, cal)
             if d >= as_of:
                 return _bounded(d, occ, expiration)
