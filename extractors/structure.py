@@ -88,6 +88,11 @@ _TRAILING_CONNECTOR = re.compile(
 _MODAL = re.compile(r"\b(?:shall|will|must|may|agrees?|is|are)\b", re.I)  # headings do not say what to do
 
 
+def _line_start(text: str, pos: int) -> int:
+    """Start of the line holding ``pos``; a page break starts a line too."""
+    return max(text.rfind("\n", 0, pos), text.rfind("\f", 0, pos)) + 1
+
+
 def _token_before(text: str, pos: int, floor: int) -> str:
     m = re.search(r"([A-Za-z][A-Za-z.]*|\d+(?:\.\d+)*)$", text[max(floor, pos - 16) : pos])
     return m.group(1) if m else ""
@@ -102,7 +107,7 @@ def _is_period_boundary(text: str, pos: int, floor: int, next_word: str) -> bool
     if low in _MAY_END:
         return not next_word.startswith("(") and next_word.lstrip("\"'“‘[").lower() in _OPENERS
     if re.fullmatch(r"\d+(?:\.\d+)*", token):
-        line_start = text.rfind("\n", 0, pos) + 1
+        line_start = _line_start(text, pos)
         if not text[line_start : pos - len(token)].strip():
             return False  # "4.2." numbering at the start of a line
         return True
@@ -140,13 +145,21 @@ def _line_boundaries(text: str) -> Iterator[int]:
             yield i
 
 
-def _starts_block(text: str, line_start: int) -> bool:
-    """Whether the line at ``line_start`` begins a block (so a short upper-case line there is a heading, not
-    the middle of a wrapped ALL-CAPS paragraph)."""
-    if _LINE_MARKER.match(text, line_start) or line_start == 0 or text[line_start - 1] == "\f":
+def _starts_block(text: str, line_start: int, for_heading: bool = False) -> bool:
+    """Whether the line at ``line_start`` begins a block: the line before it ends a sentence or is blank.
+
+    For a short upper-case line this tells a heading from the middle of a wrapped ALL-CAPS paragraph; with
+    ``for_heading`` (a keyword heading such as "Schedule A") it tells a heading from a wrapped
+    cross-reference, and a page number or an upper-case running header before it also counts as a break.
+    """
+    if line_start == 0 or text[line_start - 1] == "\f":
+        return True
+    if not for_heading and _LINE_MARKER.match(text, line_start):
         return True
     before = text[text.rfind("\n", 0, line_start - 1) + 1 : line_start - 1].rstrip()
-    return not before or before[-1] in ".:;!?\f" or bool(_KEYWORD_LINE.match(before))
+    if not before or before[-1] in ".:;!?\f" or _KEYWORD_LINE.match(before):
+        return True
+    return for_heading and (before.strip().isdigit() or (before.isupper() and len(before.strip()) <= 70))
 
 
 def _emit(text: str, start: int, end: int) -> Iterator[Sentence]:
@@ -207,14 +220,14 @@ def get_sentences(text: str, split_items: bool = False) -> Iterator[Sentence]:
 # -- sections ---------------------------------------------------------------------------------------------
 
 _KEYWORD_HEADING = re.compile(
-    r"(?m)^[ \t]*(?P<kw>ARTICLE|Article|SECTION|Section|EXHIBIT|Exhibit|SCHEDULE|Schedule|ANNEX|Annex|APPENDIX|"
-    r"Appendix|ATTACHMENT|Attachment|§)[ \t]*(?P<id>\d{1,3}(?:\.\d{1,3}){0,3}|[IVXLC]{1,7}\b|[A-Z](?:-\d{1,2})?\b|"
+    r"(?m)(?:^|(?<=\f))[ \t]*(?P<kw>ARTICLE|Article|SECTION|Section|EXHIBIT|Exhibit|SCHEDULE|Schedule|ANNEX|Annex|APPENDIX|"
+    r"Appendix|ATTACHMENT|Attachment|(?<!\w)§)(?:(?<=§)[ \t]*|[ \t]+)(?P<id>\d{1,3}(?:\.\d{1,3}){0,3}|[IVXLC]{1,7}\b|[A-Z](?:-\d{1,2})?\b|"
     r"(?:ONE|TWO|THREE|FOUR|FIVE|SIX|SEVEN|EIGHT|NINE|TEN|ELEVEN|TWELVE)\b)(?P<subs>(?:\([a-z0-9]{1,4}\))*)"
-    r"(?P<dot>\.?)(?P<rest>[^\n]*)"
+    r"(?P<dot>\.?)(?P<rest>[^\n\f]*)"
 )
-_NUMBER_HEADING = re.compile(r"(?m)^[ \t]*(?P<id>\d{1,2}(?:\.\d{1,2}){0,3})(?P<dot>\.?)(?P<rest>[ \t]+[^\n]*)$")
+_NUMBER_HEADING = re.compile(r"(?m)(?:^|(?<=\f))[ \t]*(?P<id>\d{1,2}(?:\.\d{1,2}){0,3})(?P<dot>\.?)(?P<rest>[ \t]+[^\n\f]*)(?=[\n\f]|$)")
 _SUBCLAUSE = re.compile(
-    r"(?:(?m:^)[ \t]*|(?<=[:;.])[ \t]+(?:and[ \t]+|or[ \t]+)?|(?<=[:;][ \t]and)[ \t]|(?<=[:;][ \t]or)[ \t])"
+    r"(?:(?m:^)[ \t]*|(?<=\f)[ \t]*|(?<=[:;.])[ \t]+(?:and[ \t]+|or[ \t]+)?|(?<=[:;][ \t]and)[ \t]|(?<=[:;][ \t]or)[ \t])"
     r"\((?P<id>[a-z]{1,2}|[ivxl]{1,6}|[A-Z]{1,2}|[IVXL]{1,6}|\d{1,2})\)(?=[ \t]+\S|[ \t]*\n)"
 )
 # Headings run into the text (CUAD's .txt and some PDFs lose line breaks): "…as follows: ARTICLE I DEFINITIONS
@@ -305,6 +318,8 @@ def get_sections(text: str) -> list[Section]:
         low = kw.lower()
         if low in _EXHIBIT_KW and re.fullmatch(r"\d+\.\d+", ident):
             continue  # "Exhibit 10.14": the filing's exhibit number, not a contract exhibit
+        if not _starts_block(text, _line_start(text, m.start("kw")), for_heading=True):
+            continue  # "…identified in detail in\nSchedule A." — a wrapped cross-reference
         label = f"{kw} {ident}{m.group('subs')}" if kw != "§" else f"§{ident}{m.group('subs')}"
         heading = _heading_text(rest, text, m.end())
         if low in _ARTICLE_KW:

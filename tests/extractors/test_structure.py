@@ -180,6 +180,9 @@ def test_sections_have_kinds_levels_headings_and_nested_ends():
         ("Section 12.3(b) Notices. Notices are in writing.", ["Section 12.3(b)"]),
         ("Schedule 1\nPrice List\nItem A costs $5.", ["Schedule 1"]),
         ("ANNEX A-1\nSpecifications", ["ANNEX A-1"]),
+        ("The last page ends here.\fSCHEDULE 2\nFees\f3. Term. Three years.", ["SCHEDULE 2", "SCHEDULE 2, ¶3"]),
+        ("See the fees in\fSchedule 2 attached.", []),  # a cross-reference split by a page break
+        ("The fees are set out in\nSchedule A.\n1.5 Taxes. None.", ["1.5"]),  # wrapped cross-reference
         # inline headings (line breaks lost): after sentence punctuation or an upper-case heading word
         ("agree as follows: ARTICLE I DEFINITIONS Section 1.1 Defined Terms. (a) \"Affiliate\" means x.",
          ["ARTICLE I", "Section 1.1", "Section 1.1(a)"]),
