@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .dates import DateMention, get_dates
-from .durations import DurationMention, get_durations, iso_duration, parse_iso_duration
+from .durations import get_durations, iso_duration, parse_iso_duration
 from .schema import KeyDates
 
 __all__ = ["get_key_dates", "explain_key_dates", "add_duration", "next_notice_deadline"]
@@ -673,18 +673,89 @@ def _term(ctx: _Ctx, effective: dt.date | None, agreement: dt.date | None) -> tu
 
 
 # --- renewal ----------------------------------------------------------------------------------------
-_RENEW = re.compile(r"\b(?:renew|extend|extension|successive|continue\s+(?:thereafter|on\s+a)|year[\s-]+to[\s-]+year)", re.I)
-_AUTO = re.compile(
-    r"automatic|tacit|evergreen|year[\s-]+to[\s-]+year|month[\s-]+to[\s-]+month|non-?renewal|not\s+to\s+renew"
-    r"|(?:intention|intent|desire)\s+not\s+to|unless\s+(?:either|a|one|the)\s+part(?:y|ies)\s+(?:gives?|provides?|notif)",
+_RENEW_WORDS = ("renew", "extend", "extension", "successive", "to year", "to-year", "to month", "to-month", "evergreen",
+                "thereafter", "additional", "annual", "indefinite", "consecutive", "subsequent")  # fmt: skip
+_RENEWAL_CUE = re.compile(
+    r"automatic(?:ally)?\s+(?:be\s+)?(?:renew|extend|extension|continu)|automatic\s+[\w\s()-]{0,20}?(?:renewal|extension)s?\b|\brenew(?:al|ed|s|able|ing)?\b"
+    r"|\b(?:shall|will|may)\s+(?:\w+\s+){0,2}?(?:be\s+)?extend|\bextension\s+(?:term|period)|\bextended\s+term"
+    r"|(?:year|month)[\s-]+to[\s-]+(?:year|month)|\bevergreen|\btacit"
+    r"|\bthereafter\b[^.;]{0,80}\bcontinu"
+    r"|\bcontinu\w*\s+(?:in\s+(?:full\s+)?(?:force\s+and\s+effect|force|effect)\s+)?(?:(?:thereafter|indefinitely)\b|from\s+year)"
+    r"|indefinitely\s+after|(?:successive|additional|subsequent|consecutive)\s+(?:[\w()-]+\s+){0,4}?(?:terms?|periods?)\b",
+    re.I,
+)
+_NOT_RENEWAL = re.compile(
+    r"insurance|polic(?:y|ies)|permit|certificat|registration|letter\s+of\s+credit|guarant|warrant(?:y|ies)\b|purchase\s+order"
+    r"|\bcure\b|force\s+majeure|statute|time\s+for|extend\s+(?:the\s+)?(?:time|deadline|date)|license\s+(?:fee|key)"
+    r"|exclusivity|non-?compet|confidential",
+    re.I,
+)
+_NEVER_RENEWAL = re.compile(
+    r"surviv|(?:contract|calendar|agreement)\s+(?:year|quarter)[\"”]?\s+(?:shall\s+)?means?|\bquarter[\"”]?\s+means|negotiat|solicit|\bcure\b"
+    r"|mutual(?:ly)?\s+(?:written\s+)?agree|by\s+(?:the\s+)?(?:mutual|written)\s+(?:written\s+)?(?:agreement|consent)|consent\s+of\s+(?:both|all)"
+    r"|if\s+(?:both|the)\s+parties\s+(?:so\s+)?agree|parties\s+may\s+agree"
+    r"|[\"“](?!(?:initial|renewal|extension|extended|additional)\b)[^\"”]{1,40}[\"”]\s+(?:shall\s+)?means?\b",
+    re.I,
+)
+_RENEW_PREDICATE = re.compile(
+    r"(?:shall|will|may|to|automatically|be|is|are|been|and)\s+(?:\w+\s+){0,3}?(?:renew|extend|continu|prolong)"
+    r"|renewal\s+(?:terms?|periods?)\s+(?:of|shall|will)|(?:year|month)[\s-]+to[\s-]+(?:year|month)|evergreen|tacit"
+    r"|automatic\s+[\w\s()-]{0,20}?(?:renewal|extension)|renewed|extended|option\s+to\s+(?:renew|extend)|right\s+to\s+(?:renew|extend)",
+    re.I,
+)
+_INITIAL_BEFORE = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|\d+)\s*(?:\(\d+\)\s*)?(?:years?|months?)\b"
+    r"|initial\s+term|anniversary|contract\s+year|(?:19|20)\d\d"
+    r"|^\W*(?:\(?\w{1,3}[.)]\s*)?(?:thereafter|after|following|upon|at\s+the\s+end)",
+    re.I,
+)
+_BEYOND = re.compile(
+    r"renew|additional|further|successive|another|subsequent|consecutive|thereafter|after\s+(?:the\s+)?(?:initial|expir|end)"
+    r"|upon\s+(?:the\s+)?expir|(?:year|month)[\s-]+to[\s-]+(?:year|month)|evergreen|tacit|extension|indefinitely\s+after",
+    re.I,
+)
+_AUTO_STRONG = re.compile(
+    r"automatic|tacit|evergreen|year[\s-]+to[\s-]+year|month[\s-]+to[\s-]+month|non-?renewal|not\s+(?:to\s+)?(?:renew|extend)"
+    r"|(?:intention|intent|desire|election)\s+(?:not\s+to|to\s+terminate)|deemed\s+(?:to\s+be\s+)?(?:renewed|extended)"
+    r"|unless\s+(?:(?:either|a|one|the|such)\s+)?(?:party|parties|[A-Z]\w+)\s+(?:shall\s+)?(?:gives?|provides?|notif|deliver|terminat|elect)"
+    r"|unless\s+(?:(?:written\s+)?notice|terminated)|until\s+(?:terminated|either\s+party|one\s+party)|indefinitely|perpetu",
     re.I,
 )
 _OPTIONAL = re.compile(
-    r"\boption\b|right\s+(?:to|of)\s+renew|exercise|discretion|mutual|consent\s+of\s+both|may\s+agree"
-    r"|\bagree\b|written\s+agreement|by\s+amendment|renewable|\belects?\b|\bmay\b",
+    r"\boption\b|\bright\s+(?:to|of)\s+(?:renew|extend|renewal)|exercis|discretion|mutual|consent|\bmay\b|\bagree\w*"
+    r"|\belects?\s+to|\brequest|renewable|negotiat|if\s+(?:both|the)\s+parties",
     re.I,
 )
-_NOTICE_BEFORE = re.compile(r"(?:prior|before|in\s+advance|preceding|notice|written)", re.I)
+_WILL = re.compile(r"\b(?:shall|will)\s+(?:\w+\s+){0,2}?(?:be\s+)?(?:renew|extend|continu)", re.I)
+_PERIOD_WORDS = [
+    (re.compile(r"year[\s-]+to[\s-]+year|\bannual(?:ly)?\b|\byearly\b|(?:each|every)\s+year|one[\s-]year", re.I), "P1Y"),
+    (re.compile(r"month[\s-]+to[\s-]+month|\bmonthly\b", re.I), "P1M"),
+    (re.compile(r"half\s+a\s+year|six[\s-]month", re.I), "P6M"),
+    (re.compile(r"\bquarterly\b", re.I), "P3M"),
+]
+_SAME_LENGTH = re.compile(r"(?:equal|like|same|similar|identical)\s+(?:length|duration|period|term)|same\s+duration", re.I)
+_EVERGREEN = re.compile(
+    r"(?:thereafter|after\s+that|indefinitely)[^.;]{0,120}?until\s+(?:terminated|either|one|a\s+party)"
+    r"|continu\w*\s+(?:in\s+(?:full\s+)?(?:force\s+and\s+effect|force|effect)\s+)?(?:thereafter\s+)?(?:indefinitely|in\s+perpetuity)"
+    r"|indefinitely\s+after|renew\w*\s+for\s+an\s+(?:unlimited|indefinite)\s+period|automatic\s+renewal\s+for\s+an\s+indefinite",
+    re.I,
+)
+_NOTICE_AFTER = re.compile(
+    r"\s*(?:'s?|’s?)?\s*(?:\(\s*[\w\s-]{1,20}\)\s*)?(?:calendar\s+|business\s+)?(?:prior|advance|written|notice|before|in\s+advance"
+    r"|preceding|ahead|notification|in\s+writing)",
+    re.I,
+)
+_NOTICE_BEFORE = re.compile(r"(?:least|than|minimum\s+of|upon|with|giving|provides?|providing|within)\s*$", re.I)
+_NOTICE_CONTEXT = re.compile(
+    r"renew|expir|end\s+of|anniversary|terminat|extend|extension|non-?renewal|then[\s-]current|initial\s+term|cancel", re.I
+)
+# a notice that stops the renewal, stated anywhere: "notice of non-renewal at least 90 days prior to the end of the term"
+_STOP_RENEWAL = re.compile(
+    r"non-?renewal|not\s+to\s+(?:renew|extend)|elect\w*\s+not\s+to|intention\s+not\s+to|(?:intent|intention|desire)\s+to\s+terminate"
+    r"|(?:terminat|cancel)\w*[^.;]{0,100}?(?:at\s+the\s+)?(?:end|expiration|expiry)\s+of\s+(?:the\s+|its\s+|any\s+|such\s+)?"
+    r"(?:then[\s-]current\s+|initial\s+|original\s+|renewal\s+)?(?:term|renewal|period)",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -694,31 +765,124 @@ class _Renewal:
     notice: str | None
     start: int
     end: int
+    score: int = 0
+
+
+def _notice_in(text: str, s: int, e: int) -> str | None:
+    sent = text[s:e]
+    if not _NOTICE_CONTEXT.search(sent) or not re.search(r"notice|notif|notify|in\s+writing|advise", sent, re.I):
+        return None
+    for dm in get_durations(sent):
+        if _NOTICE_AFTER.match(sent, dm.end) or _NOTICE_BEFORE.search(sent[max(0, dm.start - 25) : dm.start]):
+            if dm.unit in ("days", "business_days", "weeks", "months", "years", "quarters"):
+                return dm.iso()
+    return None
+
+
+_RENEW_VERB_AT = re.compile(r"renew|extend|extension|prolong", re.I)
+_FOR_BEFORE = re.compile(r"(?:\bfor|terms?\s+of|periods?\s+of|basis\s+of|\bof|\beach)\s*(?:(?:a|an|the|one|\(\d+\)|additional|successive|further|subsequent|consecutive|renewal|extended|period|periods|term|terms|of)\s+)*$", re.I)
+_CAP_BEFORE = re.compile(r"(?:up\s+to|maximum\s+of|total\s+of|aggregate|initial|original|first|primary)\s*(?:\w+\s+){0,2}(?:\(\w+\)\s*)?$", re.I)
+
+
+def _stop_renewal_notice(ctx: _Ctx) -> str | None:
+    """A notice period for ending the term at its end, stated in a clause of its own."""
+    text = ctx.text
+    for s, e in _keyword_sentences(ctx, ("non-renewal", "nonrenewal", "not to renew", "not to extend", "end of", "expiration of",
+                                         "expiry of", "intention to terminate", "intent to terminate")):  # fmt: skip
+        if _STOP_RENEWAL.search(text, s, e):
+            notice = _notice_in(text, s, e)
+            if notice is not None:
+                return notice
+    return None
+
+
+def _renewal_period(sent: str, cue_at: int, initial: str | None) -> str | None:
+    """The period a renewal adds: the first duration after a renewal verb ("renew for successive one (1)
+    year terms"); notice periods, caps ("up to ten years") and the initial term are skipped."""
+    verbs = [m.start() for m in _RENEW_VERB_AT.finditer(sent)]
+    first_verb = min([cue_at] + verbs)
+    best: tuple[int, str] | None = None
+    tail = sent[first_verb:]
+    worded = next((iso for rx, iso in _PERIOD_WORDS if rx.search(tail)), None)
+    for dm in get_durations(sent):
+        if dm.start < first_verb:
+            continue
+        if worded and dm.unit in ("days", "business_days"):
+            continue
+        if _NOTICE_AFTER.match(sent, dm.end) or _NOTICE_BEFORE.search(sent[max(0, dm.start - 25) : dm.start]):
+            continue
+        if _CAP_BEFORE.search(sent[max(0, dm.start - 25) : dm.start]):
+            continue
+        if re.match(r"\s*(?:prior|before|after|following|from|of\s+(?:receipt|the\s+date))\b", sent[dm.end : dm.end + 20], re.I):
+            continue
+        if not (dm.unit in ("years", "months", "weeks", "quarters") or (dm.unit == "days" and dm.amount >= 30)):
+            continue
+        rank = 0 if _FOR_BEFORE.search(sent[max(0, dm.start - 60) : dm.start]) else 1
+        if best is None or rank < best[0]:
+            best = (rank, dm.iso())
+        if rank == 0:
+            break
+    if best is not None:
+        return best[1]
+    if worded:
+        return worded
+    if _SAME_LENGTH.search(sent) and initial:
+        return initial
+    return None
 
 
 def _renewal(ctx: _Ctx, term: _Term | None) -> tuple[_Renewal | None, str]:
+    """The renewal clause: its period, whether it renews by itself, and the notice that stops it."""
     text = ctx.text
-    for m in _RENEW.finditer(text):
-        s, e = _sentence(text, m.start(), m.end())
+    best: _Renewal | None = None
+    initial = term.initial if term else None
+    for s, e in _keyword_sentences(ctx, _RENEW_WORDS):
+        m = _RENEWAL_CUE.search(text, s, e)
+        if m is None:
+            continue
         sent = text[s:e]
-        if not re.search(r"\b(?:agreement|term|contract)\b", sent, re.I):
+        if not re.search(r"\b(?:agreement|term|contract|jsma|it|license|licence|franchise)\b", sent, re.I):
             continue
-        durs = list(get_durations(sent))
-        notice: DurationMention | None = None
-        period: DurationMention | None = None
-        for d in durs:
-            after = sent[d.end : d.end + 40]
-            before = sent[max(0, d.start - 30) : d.start]
-            if _NOTICE_BEFORE.search(after) or re.search(r"(?:least|than|upon|with|giving)\s*$", before, re.I):
-                notice = notice or d
-            elif period is None and d.unit in ("years", "months", "weeks", "quarters"):
-                period = d
-        auto = bool(_AUTO.search(sent)) or not _OPTIONAL.search(sent)
-        if period is None and not re.search(r"year[\s-]+to[\s-]+year|annual", sent, re.I):
+        if _NEVER_RENEWAL.search(sent) or not _RENEW_PREDICATE.search(sent):
             continue
-        term_iso = iso_duration(period.amount, period.unit) if period else "P1Y"
-        return _Renewal(term_iso, auto, notice.iso() if notice else None, s, e), sent
-    return None, ""
+        if _NOT_RENEWAL.search(sent) and not re.search(r"automatic|this\s+agreement", sent, re.I):
+            continue
+        ev = _EVERGREEN.search(sent)
+        # "continues indefinitely" with no initial period first is an open-ended term, not a renewal
+        evergreen = bool(ev) and bool(_INITIAL_BEFORE.search(sent[: ev.start() + 12]))
+        if not _BEYOND.search(sent):
+            continue  # "shall extend for a period of fifty years" states the term itself
+        period = _renewal_period(sent, m.start() - s, initial)
+        if period is None and evergreen:
+            period = "perpetual"
+        if period is None:
+            continue
+        if _AUTO_STRONG.search(sent):
+            auto = True
+        elif _OPTIONAL.search(sent):
+            auto = False
+        else:
+            auto = bool(_WILL.search(sent))
+        notice = _notice_in(text, s, e)
+        ne = e
+        for _ in range(2):  # the notice often follows in the next sentence or two
+            if notice is not None or ne >= len(text):
+                break
+            ns, ne = _sentence(text, ne + 1, ne + 2, limit=600)
+            notice = _notice_in(text, ns, ne)
+        if notice is None and auto:
+            notice = _stop_renewal_notice(ctx)
+        score = 2 + (2 if auto else 0) + (1 if notice else 0)
+        if term is not None and 0 <= s - term.start <= 1500:
+            score += 2
+        if _NOT_RENEWAL.search(sent):
+            score -= 2
+        cand = _Renewal(period, auto, notice, s, e, score)
+        if best is None or cand.score > best.score:
+            best = cand
+    if best is None:
+        return None, ""
+    return best, text[best.start : best.end]
 
 
 # --- public -----------------------------------------------------------------------------------------
