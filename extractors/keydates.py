@@ -784,7 +784,12 @@ _FOR_BEFORE = re.compile(r"(?:\bfor|terms?\s+of|periods?\s+of|basis\s+of|\bof|\b
 _CAP_BEFORE = re.compile(r"(?:up\s+to|maximum\s+of|total\s+of|aggregate|initial|original|first|primary)\s*(?:\w+\s+){0,2}(?:\(\w+\)\s*)?$", re.I)
 
 
-def _stop_renewal_notice(ctx: _Ctx) -> str | None:
+_BEFORE_END = re.compile(
+    r"(?:prior\s+to|before|preceding|in\s+advance\s+of)\s+(?:the\s+)?(?:end|expiration|expiry|anniversary|renewal|then[\s-]current)", re.I
+)
+
+
+def _stop_renewal_notice(ctx: _Ctx) -> tuple[str | None, tuple[int, int] | None]:
     """A notice period for ending the term at its end, stated in a clause of its own."""
     text = ctx.text
     for s, e in _keyword_sentences(ctx, ("non-renewal", "nonrenewal", "not to renew", "not to extend", "end of", "expiration of",
@@ -792,8 +797,8 @@ def _stop_renewal_notice(ctx: _Ctx) -> str | None:
         if _STOP_RENEWAL.search(text, s, e):
             notice = _notice_in(text, s, e)
             if notice is not None:
-                return notice
-    return None
+                return notice, (s, e)
+    return None, None
 
 
 def _renewal_period(sent: str, cue_at: int, initial: str | None) -> str | None:
@@ -831,7 +836,7 @@ def _renewal_period(sent: str, cue_at: int, initial: str | None) -> str | None:
     return None
 
 
-def _renewal(ctx: _Ctx, term: _Term | None) -> tuple[_Renewal | None, str]:
+def _renewal(ctx: _Ctx, term: _Term | None) -> tuple[_Renewal | None, str, str]:
     """The renewal clause: its period, whether it renews by itself, and the notice that stops it."""
     text = ctx.text
     best: _Renewal | None = None
@@ -849,7 +854,7 @@ def _renewal(ctx: _Ctx, term: _Term | None) -> tuple[_Renewal | None, str]:
             continue
         ev = _EVERGREEN.search(sent)
         # "continues indefinitely" with no initial period first is an open-ended term, not a renewal
-        evergreen = bool(ev) and bool(_INITIAL_BEFORE.search(sent[: ev.start() + 12]))
+        evergreen = ev is not None and bool(_INITIAL_BEFORE.search(sent[: ev.start() + 12]))
         if not _BEYOND.search(sent):
             continue  # "shall extend for a period of fifty years" states the term itself
         period = _renewal_period(sent, m.start() - s, initial)
@@ -863,26 +868,38 @@ def _renewal(ctx: _Ctx, term: _Term | None) -> tuple[_Renewal | None, str]:
             auto = False
         else:
             auto = bool(_WILL.search(sent))
-        notice = _notice_in(text, s, e)
-        ne = e
-        for _ in range(2):  # the notice often follows in the next sentence or two
-            if notice is not None or ne >= len(text):
-                break
-            ns, ne = _sentence(text, ne + 1, ne + 2, limit=600)
-            notice = _notice_in(text, ns, ne)
-        if notice is None and auto:
-            notice = _stop_renewal_notice(ctx)
-        score = 2 + (2 if auto else 0) + (1 if notice else 0)
+        score = 2 + (2 if auto else 0) + (1 if _notice_in(text, s, e) else 0)
         if term is not None and 0 <= s - term.start <= 1500:
             score += 2
         if _NOT_RENEWAL.search(sent):
             score -= 2
-        cand = _Renewal(period, auto, notice, s, e, score)
+        cand = _Renewal(period, auto, None, s, e, score)
         if best is None or cand.score > best.score:
             best = cand
     if best is None:
-        return None, ""
-    return best, text[best.start : best.end]
+        return None, "", ""
+    notice, notice_span = _renewal_notice(ctx, best)
+    best = _Renewal(best.term, best.auto, notice, best.start, best.end, best.score)
+    return best, text[best.start : best.end], text[notice_span[0] : notice_span[1]] if notice_span else ""
+
+
+def _renewal_notice(ctx: _Ctx, r: _Renewal) -> tuple[str | None, tuple[int, int] | None]:
+    """The notice that stops (or, for an option, exercises) the renewal: in the renewal sentence, the next
+    two sentences, or — for automatic renewals — a non-renewal clause elsewhere."""
+    text = ctx.text
+    ns, ne = r.start, r.end
+    for i in range(3):
+        # beside the renewal sentence, only a notice about the end of the term counts (not "terminate on 30 days' notice")
+        if i == 0 or _STOP_RENEWAL.search(text, ns, ne) or _BEFORE_END.search(text, ns, ne):
+            notice = _notice_in(text, ns, ne)
+            if notice is not None:
+                return notice, (ns, ne)
+        if ne >= len(text):
+            break
+        ns, ne = _sentence(text, ne + 1, ne + 2, limit=600)
+    if r.auto:
+        return _stop_renewal_notice(ctx)
+    return None, None
 
 
 # --- public -----------------------------------------------------------------------------------------
@@ -893,8 +910,8 @@ def explain_key_dates(text: str, as_of: dt.date | None = None) -> tuple[KeyDates
     agreement, evidence["agreement_date"] = _agreement_date(ctx)
     effective, evidence["effective_date"] = _effective_date(ctx, agreement)
     term, evidence["expiration_date"] = _term(ctx, effective, agreement)
-    renewal, evidence["renewal_term"] = _renewal(ctx, term)
-    evidence["auto_renewal"] = evidence["renewal_notice_period"] = evidence["renewal_term"]
+    renewal, evidence["renewal_term"], evidence["renewal_notice_period"] = _renewal(ctx, term)
+    evidence["auto_renewal"] = evidence["renewal_term"]
     expiration = term.expiration if term else None
     kd = KeyDates(
         agreement_date=agreement,
