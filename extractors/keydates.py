@@ -698,7 +698,7 @@ _NEVER_RENEWAL = re.compile(
     re.I,
 )
 _RENEW_PREDICATE = re.compile(
-    r"(?:shall|will|may|to|automatically|be|is|are|been|and)\s+(?:\w+\s+){0,3}?(?:renew|extend|continu|prolong)"
+    r"(?:shall|will|may|to|automatically|be|is|are|been|and)[\s,]+(?:[\w]+[\s,]+){0,4}?(?:renew|extend|continu|prolong)"
     r"|renewal\s+(?:terms?|periods?)\s+(?:of|shall|will)|(?:year|month)[\s-]+to[\s-]+(?:year|month)|evergreen|tacit"
     r"|automatic\s+[\w\s()-]{0,20}?(?:renewal|extension)|renewed|extended|option\s+to\s+(?:renew|extend)|right\s+to\s+(?:renew|extend)",
     re.I,
@@ -711,7 +711,8 @@ _INITIAL_BEFORE = re.compile(
 )
 _BEYOND = re.compile(
     r"renew|additional|further|successive|another|subsequent|consecutive|thereafter|after\s+(?:the\s+)?(?:initial|expir|end)"
-    r"|upon\s+(?:the\s+)?expir|(?:year|month)[\s-]+to[\s-]+(?:year|month)|evergreen|tacit|extension|indefinitely\s+after",
+    r"|upon\s+(?:the\s+)?expir|(?:year|month)[\s-]+to[\s-]+(?:year|month)|evergreen|tacit|extension|indefinitely\s+after"
+    r"|automatic|monthly|annual|yearly",
     re.I,
 )
 _AUTO_STRONG = re.compile(
@@ -781,7 +782,7 @@ def _notice_in(text: str, s: int, e: int) -> str | None:
 
 _RENEW_VERB_AT = re.compile(r"renew|extend|extension|prolong", re.I)
 _FOR_BEFORE = re.compile(r"(?:\bfor|terms?\s+of|periods?\s+of|basis\s+of|\bof|\beach)\s*(?:(?:a|an|the|one|\(\d+\)|additional|successive|further|subsequent|consecutive|renewal|extended|period|periods|term|terms|of)\s+)*$", re.I)
-_CAP_BEFORE = re.compile(r"(?:up\s+to|maximum\s+of|total\s+of|aggregate|initial|original|first|primary)\s*(?:\w+\s+){0,2}(?:\(\w+\)\s*)?$", re.I)
+_CAP_BEFORE = re.compile(r"(?:up\s+to|maximum\s+of|total\s+of|aggregate|initial|original|first|primary|such|said)\s*(?:\w+\s+){0,2}(?:\(\w+\)\s*)?$", re.I)
 
 
 _BEFORE_END = re.compile(
@@ -848,7 +849,10 @@ def _renewal(ctx: _Ctx, term: _Term | None) -> tuple[_Renewal | None, str, str]:
         sent = text[s:e]
         if not re.search(r"\b(?:agreement|term|contract|jsma|it|license|licence|franchise)\b", sent, re.I):
             continue
-        if _NEVER_RENEWAL.search(sent) or not _RENEW_PREDICATE.search(sent):
+        if not _RENEW_PREDICATE.search(sent):
+            continue
+        never = _NEVER_RENEWAL.search(sent)
+        if never and not (never.group(0).lower().startswith("mutual") and re.search(r"automatic", sent, re.I)):
             continue
         if _NOT_RENEWAL.search(sent) and not re.search(r"automatic|this\s+agreement", sent, re.I):
             continue
@@ -858,7 +862,7 @@ def _renewal(ctx: _Ctx, term: _Term | None) -> tuple[_Renewal | None, str, str]:
         if not _BEYOND.search(sent):
             continue  # "shall extend for a period of fifty years" states the term itself
         period = _renewal_period(sent, m.start() - s, initial)
-        if period is None and evergreen:
+        if evergreen and (period is None or period == initial):
             period = "perpetual"
         if period is None:
             continue
