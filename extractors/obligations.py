@@ -58,8 +58,8 @@ _RESTRICTIVE = re.compile(r"\b(?:not|nor|never)\b[^.;]{0,60}\b(?:compete|solicit
 _CURE = re.compile(r"\bcure[ds]?\b|\bcuring\b|\bremed(?:y|ied)\b", re.I)
 _DUTY = re.compile(
     r"\b(?:shall|must|will|agrees?\s+to|undertakes?\s+to|is\s+(?:required|obligated)\s+to|are\s+(?:required|obligated)\s+to|"
-    r"(?:is|are|becomes?)\s+(?:due|payable)|payable|due|warrant(?:s|ed)|may|should|to\s+be\s+(?:paid|made|delivered|received|provided|submitted))\b|"
-    r"\b(?:agreement\s+|initial\s+)?term\s*:",
+    r"(?:is|are|becomes?)\s+(?:due|payable)|payable|due|warrant(?:s|ed)|may|should|to\s+be\s+(?:paid|made|delivered|received|provided|submitted)|"
+    r"payment\s+terms|net\s+\d+)\b|\b(?:agreement\s+|initial\s+)?term\s*:|[$€£]\s?\d",
     re.I,
 )
 _MONEY = re.compile(
@@ -124,6 +124,8 @@ def anchors_from_key_dates(key_dates: KeyDates) -> dict[str, dt.date | None]:
         "effective_date": key_dates.effective_date or key_dates.agreement_date,
         "signing": signing,
         "expiration_date": expiration,
+        # schedules stop at the end of a fixed term; a term that renews itself keeps them going
+        "schedule_end": None if key_dates.auto_renewal else expiration,
     }
 
 
@@ -185,8 +187,8 @@ def _type_allows(m: DueRuleMention, otype: str) -> bool:
 _MAY_ONLY_TYPES = {"option_exercise", "termination_notice", "renewal", "renewal_notice", "audit", "expiration"}
 _STRONG_DUTY = re.compile(
     r"\b(?:shall|must|will|agrees?\s+to|undertakes?\s+to|is\s+(?:required|obligated)\s+to|are\s+(?:required|obligated)\s+to|"
-    r"(?:is|are|becomes?)\s+(?:due|payable)|payable|due|warrant(?:s|ed)|should|to\s+be\s+(?:paid|made|delivered|received|provided|submitted))\b|"
-    r"\b(?:agreement\s+|initial\s+)?term\s*:",
+    r"(?:is|are|becomes?)\s+(?:due|payable)|payable|due|warrant(?:s|ed)|should|to\s+be\s+(?:paid|made|delivered|received|provided|submitted)|"
+    r"payment\s+terms|net\s+\d+)\b|\b(?:agreement\s+|initial\s+)?term\s*:|[$€£]\s?\d",
     re.I,
 )
 
@@ -361,11 +363,16 @@ def _split(otype: str, text: str, mentions: list[DueRuleMention]) -> list[tuple[
     return [(_pick(mentions, otype), text)]
 
 
+_PRICE_CHANGE = re.compile(r"\b(?:increase|raise|change|modify|revise|adjust)\w*\b[^.]{0,60}\b(?:fees?|prices?|pricing|rates?|charges?)\b|\b(?:fees?|prices?|pricing|rates?)\b[^.]{0,40}\b(?:increase|change|modif|revis|adjust)", re.I)
+
+
 def _term_obligations(text: str, mentions: list[DueRuleMention], otype: str) -> list[tuple[str, DueRuleMention]]:
     """Contract-level readings of a term/renewal clause: expiration, renewal decision, non-renewal notice."""
     out: list[tuple[str, DueRuleMention]] = []
     auto = bool(_AUTO_RENEW.search(text))
     befores = [m for m in mentions if m.rule.direction == "before" and (m.rule.amount or m.rule.date)]
+    if otype in ("renewal", "renewal_notice") and befores and _PRICE_CHANGE.search(text) and not _NOT_RENEW.search(text):
+        return [("other", befores[0])]  # "may increase the fees for a Renewal Term on 90 days' notice"
     if auto and _NOT_RENEW.search(text) and befores:
         m = befores[0]
         rule = m.rule
@@ -373,15 +380,13 @@ def _term_obligations(text: str, mentions: list[DueRuleMention], otype: str) -> 
             rule = replace(rule, anchor="expiration_date")
         out.append(("renewal_notice", replace(m, rule=rule)))
         return out
-    if otype == "renewal" and not auto and befores:
+    if otype in ("renewal", "renewal_notice") and befores:
         m = befores[0]
         rule = replace(m.rule, anchor="expiration_date") if m.rule.kind == "relative" else m.rule
-        out.append(("renewal", replace(m, rule=rule)))
-        return out
-    if otype == "renewal_notice" and befores:
-        m = befores[0]
-        rule = replace(m.rule, anchor="expiration_date") if m.rule.kind == "relative" else m.rule
-        out.append(("renewal_notice", replace(m, rule=rule)))
+        kind = "renewal_notice" if re.search(r"\bnon[\s-]?renewal|\bnot\s+(?:to\s+)?(?:renew|extend)|\bintent\w*\s+not", text, re.I) else "renewal"
+        if auto:
+            kind = "renewal_notice"
+        out.append((kind, replace(m, rule=rule)))
         return out
     if otype == "expiration" and not auto:
         ends = [m for m in mentions if m.rule.kind == "absolute" and m.rule.date] or [
@@ -473,6 +478,8 @@ def get_obligations(
         deliverable = _deliverable(unit.text)
         for i, (t, m, seg) in enumerate(items, 1):
             rule = m.rule
+            if t == "sla" and rule.unit == "hours" and rule.anchor in (None, "event"):
+                rule = replace(rule, anchor="incident_report")  # response and resolution times run from the report
             due = resolve(rule, known, as_of, calendar)
             if t == "renewal_notice" and key_dates.next_renewal_notice_deadline and rule.kind != "absolute":
                 due = key_dates.next_renewal_notice_deadline

@@ -72,14 +72,14 @@ _ANCHOR_TABLE: list[tuple[str, re.Pattern[str]]] = [
     (a, re.compile(p, re.I))
     for a, p in [
         ("invoice_receipt", r"\binvoice|\bbilling\b|\bstatement\s+of\s+account"),
-        ("phase_completion", r"\b(?:completion|complete|completing)\s+(?:of\s+)?(?:each\s+|the\s+|such\s+)?(?:phase|milestone|stage)\b"),
+        ("phase_completion", r"\b(?:completion|complete|completing|approv\w*|accept\w*)\s+(?:of\s+)?(?:each\s+|the\s+|such\s+)?(?:phase|milestone|stage)\b"),
         ("breach_discovery", r"\b(?:becom\w+|being|is)\s+aware\b|\bdiscover\w*\b.{0,40}\b(?:breach|incident)|\bsecurity\s+(?:incident|breach)"),
         ("incident_report", r"\b(?:reports?|reported|logs?|logged|notifies|notified)\s+(?:it|the\s+(?:incident|problem|issue|error|call))|\bservice\s+call|\b(?:incident|ticket|error|problem)\s+(?:report|notification)|\breceipt\s+of\s+(?:a|the|any)\s+(?:service\s+)?(?:request|call|ticket)\b"),
         ("scheduled_maintenance", r"\bmaintenance\b"),
         ("subprocessor_engagement", r"\bsub-?processor"),
-        ("quarter_end", r"\b(?:end|close|last\s+day)\s+of\s+(?:each|every|the|such|any|a|its)?\s*(?:applicable\s+|preceding\s+|prior\s+|relevant\s+)?(?:calendar\s+|fiscal\s+|contract\s+)?quarter|\bquarter[\s-]end|\bquarterly\s+period"),
-        ("month_end", r"^\s*(?:the\s+)?(?:end\s+of\s+the\s+)?(?:calendar\s+)?month\s+in\s+which|\b(?:end|close|last\s+day)\s+of\s+(?:each|every|the|such|any|a|its)?\s*(?:applicable\s+|preceding\s+|prior\s+|relevant\s+)?(?:calendar\s+)?month|\bmonth[\s-]end"),
-        ("year_end", r"\b(?:end|close|last\s+day)\s+of\s+(?:each|every|the|such|any|a|its)?\s*(?:applicable\s+|preceding\s+|prior\s+|relevant\s+)?(?:calendar\s+|fiscal\s+|contract\s+)?year|\byear[\s-]end"),
+        ("quarter_end", r"\b(?:end|close|last\s+day)\s+of\s+(?:each|every|the|such|any|a|its)?\s*(?:[a-z]+\s+)?(?:calendar\s+|fiscal\s+|contract\s+)?quarter|\bquarter[\s-]end|\bquarterly\s+period"),
+        ("month_end", r"^\s*(?:the\s+)?(?:end\s+of\s+the\s+)?(?:calendar\s+)?month\s+in\s+which|\b(?:end|close|last\s+day)\s+of\s+(?:each|every|the|such|any|a|its)?\s*(?:[a-z]+\s+)?(?:calendar\s+)?month|\bmonth[\s-]end"),
+        ("year_end", r"\b(?:end|close|last\s+day)\s+of\s+(?:each|every|the|such|any|a|its)?\s*(?:[a-z]+\s+)?(?:calendar\s+|fiscal\s+|contract\s+)?year|\byear[\s-]end"),
         ("expiration_date", r"\b(?:expiration|expiry|expire|end)\b.{0,40}?\b(?:term|agreement)|\b(?:expiration|expiry)\b|\brenewal\s+date|\bend\s+of\s+(?:the\s+)?(?:then[\s-])?(?:current|initial|renewal|applicable)|\bterm\b"),
         ("termination", r"\bterminat"),
         ("effective_date", r"\beffective\s+date|\bcommencement\s+date"),
@@ -332,6 +332,10 @@ def _relative(text: str) -> list[DueRuleMention]:
                 trigger = phrase or None
                 anchor = anchor_of(phrase) if phrase else None
                 frequency = _frequency_of_period(phrase) if anchor in ("quarter_end", "month_end", "year_end") else None
+                if re.search(r"\b(?:each|every)\s+anniversary\b", phrase, re.I):
+                    anchor, frequency = "effective_date", "annually"
+                if anchor == "expiration_date" and direction != "before" and re.search(r"\b(?:end|expiration|expiry)\s+of\s+(?:the\s+)?(?:[\w-]+\s+)?term\b", phrase, re.I):
+                    anchor = "termination"  # duties after the term ends (return data, final report) run from its end, however it ends
                 if _CONTRACT_YEAR_START.search(phrase):
                     anchor, frequency = "effective_date", "annually" if _frequency_of_period(phrase) else None
                 if anchor == "event" and re.match(r"\s*(?:the\s+)?(?:date\s+(?:hereof|of\s+this)|this\s+agreement)", phrase, re.I):
@@ -384,8 +388,19 @@ _FIRST_PERIOD = re.compile(
 )
 
 
+_ONCE_PER = re.compile(
+    r"\b(?:at\s+least\s+)?once\s+(?:during|in|within|per|every|each)\s+(?:each\s+|every\s+|any\s+)?(?:calendar\s+|fiscal\s+|contract\s+)?(?P<period>month|quarter|year)\b",
+    re.I,
+)
+
+
 def _recurring(text: str) -> list[DueRuleMention]:
     out: list[DueRuleMention] = []
+    for m in _ONCE_PER.finditer(text):
+        period = m.group("period").lower()
+        freq = {"month": "monthly", "quarter": "quarterly", "year": "annually"}[period]
+        rule = DueRule(kind="recurring", frequency=freq, anchor=_PERIOD_END_ANCHOR[freq], direction="before")
+        out.append(DueRuleMention(m.start(), m.end(), m.group(0), rule, None, 0.85))
     for m in _FIRST_PERIOD.finditer(text):
         n = _word_int(m.group("n")) if m.group("n") else 1
         unit = {"year": "years", "month": "months", "quarter": "months"}[m.group("unit").lower()]
@@ -415,6 +430,8 @@ def _recurring(text: str) -> list[DueRuleMention]:
         out.append(DueRuleMention(m.start(), m.end(), m.group(0), rule, None, 0.9))
     for m in _ANNIVERSARY.finditer(text):
         phrase = _clip_anchor(m.group("anchor") or "")
+        if re.search(r"thereof\s*$", m.group(0)[: m.start("anchor") - m.start()] if m.group("anchor") is not None else m.group(0), re.I):
+            phrase = ""  # "each anniversary thereof": of the date just named, in practice the Effective Date
         anchor = anchor_of(phrase) if phrase else "effective_date"
         if anchor in ("event", "expiration_date"):
             anchor = "effective_date" if not phrase or "effective" in phrase.lower() or "agreement" in phrase.lower() else anchor
@@ -493,6 +510,7 @@ def get_due_rules(text: str) -> list[DueRuleMention]:
         k for k in kept
         if not (k.rule.kind == "recurring" and not k.rule.anchor and not k.rule.amount and k.rule.frequency in specific_freqs)
     ]  # fmt: skip
+    kept = _share_anchors(_merge_anniversaries(kept, text))
     out = []
     for m in _attach_events(kept):
         r = m.rule
@@ -500,6 +518,34 @@ def get_due_rules(text: str) -> list[DueRuleMention]:
             m = replace(m, rule=replace(r, anchor="event"))  # a deadline counted from something the text leaves open
         out.append(m)
     return sorted(out, key=lambda m: m.start)
+
+
+def _merge_anniversaries(mentions: list[DueRuleMention], text: str) -> list[DueRuleMention]:
+    """"Within 30 days after the Effective Date and each anniversary thereof" is one yearly schedule."""
+    annual = [m for m in mentions if m.rule.kind == "recurring" and m.rule.frequency == "annually" and "anniversar" in m.text.lower()]
+    if not annual:
+        return mentions
+    out = []
+    for m in mentions:
+        r = m.rule
+        if r.kind == "relative" and r.amount and r.anchor == "effective_date" and any(0 <= a.start - m.end < 40 for a in annual):
+            m = replace(m, rule=replace(r, kind="recurring", frequency="annually"))
+        out.append(m)
+    merged = [m for m in out if m.rule.kind == "recurring" and m.rule.amount]
+    return [m for m in out if not (m in annual and any(0 <= m.start - x.end < 40 for x in merged))]
+
+
+def _share_anchors(mentions: list[DueRuleMention]) -> list[DueRuleMention]:
+    """"Respond within 4 hours and resolve within 24 hours after Customer reports it": both count from the report."""
+    out = sorted(mentions, key=lambda x: x.start)
+    for i, m in enumerate(out):
+        r = m.rule
+        if r.kind == "relative" and r.amount and r.anchor in (None, "event") and r.direction != "before":
+            later = [x for x in out[i + 1 :] if x.rule.kind == "relative" and x.rule.amount and x.rule.unit == r.unit
+                     and x.rule.anchor not in (None, "event") and 0 <= x.start - m.end < 80]  # fmt: skip
+            if later:
+                out[i] = replace(m, rule=replace(r, anchor=later[0].rule.anchor), trigger=later[0].trigger)
+    return out
 
 
 def _specificity(m: DueRuleMention) -> float:
@@ -578,7 +624,7 @@ def resolve(
         return _offset(base, rule, cal)
     if rule.kind != "recurring" or not rule.frequency:
         return None
-    expiration = anchors.get("expiration_date")
+    expiration = anchors.get("schedule_end", anchors.get("expiration_date"))
     freq = rule.frequency
     if freq not in _PERIOD_MONTHS:
         return None
