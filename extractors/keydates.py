@@ -117,7 +117,7 @@ def _iter_windows(
     points.sort()
     lo = hi = -1
     last_end = -1
-    for p in points + [len(text) + before + 1]:
+    for p in points + [len(text) + before + after + 2]:  # a sentinel that always flushes the last window
         start, end = max(0, p - before), p + after
         if start <= hi:
             hi = end
@@ -230,6 +230,8 @@ def _cue_score(text: str, d: DateMention) -> int:
     left = text[max(0, d.start - 90) : d.start]
     if _PAGE_BEFORE.search(left) or _other_agreement(text[max(0, d.start - 160) : d.start]):
         return -1
+    if len(_SIGNATURE_MARK.findall(text, max(0, d.start - 120), d.start)) >= 2:
+        return 0  # a signature-block date: the block's latest date is chosen later
     if re.match(r"(?:this|the)\s", d.text, re.I) or _SIGNED_CUE.search(left):
         return 3
     if _ALONE.search(left) and re.match(r"[ \t]*(?:\n|$)", text[d.end : d.end + 5]):

@@ -1,0 +1,253 @@
+"""Key dates of a contract: one row per drafting pattern, with hard negatives.
+
+Fixtures are short hand-written clauses (development set, not held out). They follow the shapes seen in
+CUAD v1 dev-split contracts (preambles, "Term" sections, renewal and non-renewal clauses) without copying
+their text. The CUAD-measured conventions they pin down: a term counted from a date ends on the same
+calendar day (effective 2014-02-10 + 5 years → 2019-02-10), and an extension that needs both parties'
+agreement is not a renewal term.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from extractors.keydates import add_duration, explain_key_dates, get_key_dates, next_notice_deadline
+
+D = dt.date
+PREAMBLE = 'This Distribution Agreement (the "Agreement") is made and entered into as of June 1, 2019 by and between Acme Inc. and Beta LLC.\n\n'
+
+
+def kd(text: str, as_of: dt.date | None = None):  # noqa: ANN201 - small helper
+    return get_key_dates(text, as_of=as_of)
+
+
+# --- agreement date -----------------------------------------------------------------------------------
+AGREEMENT = [
+    ("This Agreement is made and entered into as of June 1, 2019 by and between A and B.", D(2019, 6, 1)),
+    ("THIS AGREEMENT is made this 15th day of March 2004, between A and B.", D(2004, 3, 15)),
+    ("This Supply Agreement, dated as of Feb 10, 2014 (the \"Effective Date\"), is between A and B.", D(2014, 2, 10)),
+    ("LICENSE AGREEMENT\n\nJuly 20, 2018\n\nDear Sir:\nThis letter sets out our agreement.", D(2018, 7, 20)),
+    ("This Agreement is entered into in ShenZhen on February 08, 2007 between the parties.", D(2007, 2, 8)),
+    # the preamble names two dates: the one it was made on is the agreement date
+    ("This Agreement shall be effective as of May 1, 2020 and is made and entered into this 10th day of January, 2020 "
+     "between A and B.", D(2020, 1, 10)),
+    # another agreement's date in the recitals is skipped for this agreement's own
+    ("This Amendment is made between A and B. WHEREAS the parties entered into that certain Supply Agreement dated "
+     "July 1, 2017; and WHEREAS this Amendment is dated as of October 1, 2018.", D(2018, 10, 1)),
+    # no date in the preamble: the latest date of the signature block
+    ("This Agreement is between A and B.\n\nThe parties agree as follows.\n\nIN WITNESS WHEREOF the parties sign.\n\n"
+     "By: /s/ Jane Roe\nTitle: CEO\nDate: 3/23/06\n\nBy: /s/ John Doe\nTitle: President\nDate: 3/24/06", D(2006, 3, 24)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), AGREEMENT, ids=range(len(AGREEMENT)))
+def test_agreement_date(text: str, expected: dt.date) -> None:
+    assert kd(text).agreement_date == expected
+
+
+AGREEMENT_NONE = [
+    "This Agreement is made as of the date last signed below by and between A and B.",
+    "This Agreement is made as of ____________, 2020 by and between A and B.",
+    "The parties agree that payments are due within thirty (30) days.",
+]
+
+
+@pytest.mark.parametrize("text", AGREEMENT_NONE)
+def test_no_agreement_date(text: str) -> None:
+    assert kd(text).agreement_date is None
+
+
+def test_filing_stamps_are_not_dates() -> None:
+    text = "SUPPLY AGREEMENT\n\nSource: ACME CORP, 10-K, 3/21/2019\n\nThe parties agree as follows."
+    assert kd(text).agreement_date is None
+
+
+# --- effective date -----------------------------------------------------------------------------------
+EFFECTIVE = [
+    (PREAMBLE + '"Effective Date" means October 31, 2019.', D(2019, 10, 31)),
+    ('This Agreement is entered into as of June 26, 2015 (the "Effective Date") between A and B.', D(2015, 6, 26)),
+    ("This Agreement is made and effective as of August 1, 2019 between A and B.", D(2019, 8, 1)),
+    (PREAMBLE + "This Agreement shall become effective upon the date first written above.", D(2019, 6, 1)),
+    (PREAMBLE + "Effective Date: January 1, 2019\nTermination Date: December 31, 2023", D(2019, 1, 1)),
+    (PREAMBLE + "The term of this Agreement shall commence on March 15, 2018 and expire on March 14, 2020.", D(2018, 3, 15)),
+    # the later signature counts
+    ('This Agreement is effective as of the date of the last signature below (the "Effective Date") between A and B.\n\n'
+     "By: /s/ A\nTitle: CEO\nDate: May 3, 2016\n\nBy: /s/ B\nTitle: CFO\nDate: May 11, 2016", D(2016, 5, 11)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), EFFECTIVE, ids=range(len(EFFECTIVE)))
+def test_effective_date(text: str, expected: dt.date) -> None:
+    assert kd(text).effective_date == expected
+
+
+EFFECTIVE_NONE = [
+    # made on a date, but nothing says when it takes effect
+    PREAMBLE + "The parties agree as follows.",
+    # defined by an event that has no calendar date in the text
+    PREAMBLE + '"Effective Date" means the date of the Closing under the Purchase Agreement.',
+    # boilerplate about counterparts or amendments is not the agreement's start
+    PREAMBLE + "No amendment shall be effective unless in writing and signed by both parties.",
+    PREAMBLE + "This Agreement may be executed in counterparts and shall become effective when each party has signed a counterpart.",
+]
+
+
+@pytest.mark.parametrize("text", EFFECTIVE_NONE)
+def test_no_effective_date(text: str) -> None:
+    assert kd(text).effective_date is None
+
+
+# --- expiration and initial term ----------------------------------------------------------------------
+EFF = 'This Agreement is entered into as of February 10, 2014 (the "Effective Date") between A and B.\n\n'
+EXPIRATION = [
+    # text, expiration, initial term
+    (EFF + "The initial term of this Agreement shall continue until five (5) years following the Effective Date.",
+     D(2019, 2, 10), "P5Y"),
+    (EFF + "1. Term. This Agreement shall commence on the Effective Date and continue for a period of twelve (12) months.",
+     D(2015, 2, 10), "P12M"),
+    (EFF + "The term of this Agreement shall commence on the Effective Date and continue through December 31, 2016.",
+     D(2016, 12, 31), None),
+    (EFF + "This Agreement shall remain in effect until the end of the current calendar year.", D(2014, 12, 31), None),
+    (EFF + "The initial term shall end on the fifth anniversary of the Effective Date.", D(2019, 2, 10), "P5Y"),
+    # the text says "the day prior to", so the day before the anniversary
+    (EFF + '"Initial Term" shall mean the Effective Date through the day prior to the second anniversary of the Effective Date.',
+     D(2016, 2, 9), "P2Y"),
+    (EFF + "This Agreement is for a term of ten (10) years.", D(2024, 2, 10), "P10Y"),
+    (EFF + "The term of this Agreement shall be twenty (20) years, commencing on January 1, 2016.", D(2036, 1, 1), "P20Y"),
+    (EFF + "TERM: November 01, 2014 to October 31, 2017", D(2017, 10, 31), "P3Y"),
+    (EFF + "This Agreement shall commence on the Effective Date and shall continue until terminated as provided herein.",
+     "perpetual", None),
+    (EFF + "The term of this Agreement commences on the Effective Date and continues in perpetuity.", "perpetual", None),
+    # an initial term followed by evergreen continuation: the initial term still ends
+    (EFF + "This Agreement shall continue for an initial term of one (1) year and indefinitely after that until "
+     "terminated by either party giving twelve (12) months' notice.", D(2015, 2, 10), "P1Y"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expiration", "initial"), EXPIRATION, ids=range(len(EXPIRATION)))
+def test_expiration_and_initial_term(text: str, expiration: dt.date | str, initial: str | None) -> None:
+    out = kd(text)
+    assert out.expiration_date == expiration
+    assert out.initial_term == initial
+
+
+EXPIRATION_NONE = [
+    # survival and confidentiality periods are not the term
+    EFF + "During the term of this Agreement and for a period of five (5) years thereafter, each party shall keep "
+    "the other's information confidential.",
+    # counted from an event the text does not date
+    EFF + "The term of this Agreement shall be ten (10) years, which shall commence on the date upon which the "
+    "Company delivers the last Sample.",
+    EFF + "The parties shall meet every three (3) months.",
+]
+
+
+@pytest.mark.parametrize("text", EXPIRATION_NONE)
+def test_no_expiration(text: str) -> None:
+    assert kd(text).expiration_date is None
+
+
+# --- renewal ------------------------------------------------------------------------------------------
+TERM5 = EFF + "1. Term. The initial term of this Agreement shall be five (5) years from the Effective Date. "
+RENEWAL = [
+    # text, renewal_term, auto_renewal, notice
+    (TERM5 + "Thereafter, this Agreement shall automatically renew for successive one (1) year terms unless either "
+     "party gives notice of non-renewal at least ninety (90) days prior to the end of the then-current term.",
+     "P1Y", True, "P90D"),
+    (TERM5 + "This Agreement shall automatically be renewed for additional successive terms of twelve (12) months each, "
+     "unless either party notifies the other in writing at least sixty (60) days prior to the end of the Initial Term.",
+     "P12M", True, "P60D"),
+    (TERM5 + "Distributor shall have the option to renew this Agreement for an additional three (3) year period by "
+     "giving written notice at least six (6) months prior to the expiration of the Initial Term.",
+     "P3Y", False, "P6M"),
+    (TERM5 + "Thereafter, this agreement will renew automatically from year to year. Either party may give written "
+     "notice of non-renewal no later than thirty (30) days before the end of the then current term.",
+     "P1Y", True, "P30D"),
+    (TERM5 + "After the Initial Term, this Agreement shall continue on a month to month basis until terminated by "
+     "either party.", "P1M", True, None),
+    (TERM5 + "Thereafter, this Agreement shall continue in full force and effect until terminated by either party "
+     "upon thirty (30) days' prior written notice.", "perpetual", True, "P30D"),
+    (TERM5 + "The Initial Term shall automatically be extended for an additional period of half a year unless either "
+     "party provides written notice at least 60 days prior to the end of such period.", "P6M", True, "P60D"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "term", "auto", "notice"), RENEWAL, ids=range(len(RENEWAL)))
+def test_renewal(text: str, term: str, auto: bool, notice: str | None) -> None:
+    out = kd(text)
+    assert (out.renewal_term, out.auto_renewal, out.renewal_notice_period) == (term, auto, notice)
+
+
+RENEWAL_NONE = [
+    TERM5,
+    # extensions that need both parties' agreement are not renewal terms
+    TERM5 + "This Agreement may be renewed for an additional one year term upon mutual written agreement of the parties.",
+    # an open-ended term is a perpetual term, not a renewal
+    EFF + "This Agreement shall continue indefinitely until terminated by either party.",
+    # renewal of an insurance policy is not the agreement's renewal
+    TERM5 + "Supplier shall renew its insurance policies annually for successive one (1) year periods.",
+    # "shall extend for" states the term itself
+    EFF + "The Contract Term shall extend for a period of fifty (50) years.",
+]
+
+
+@pytest.mark.parametrize("text", RENEWAL_NONE, ids=range(len(RENEWAL_NONE)))
+def test_no_renewal(text: str) -> None:
+    out = kd(text)
+    assert (out.renewal_term, out.auto_renewal) == (None, None)
+
+
+# --- next notice deadline -----------------------------------------------------------------------------
+AUTO = (TERM5 + "Thereafter, this Agreement shall automatically renew for successive one (1) year terms unless either "
+        "party gives notice of non-renewal at least ninety (90) days prior to the end of the then-current term.")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("as_of", "deadline"),
+    [
+        (D(2018, 1, 1), D(2018, 11, 12)),  # before the first expiry (2019-02-10): 90 days earlier
+        (D(2018, 11, 12), D(2018, 11, 12)),  # the deadline day itself still counts
+        (D(2018, 11, 13), D(2019, 11, 12)),  # too late for this expiry: roll to the next renewal
+        (D(2023, 6, 1), D(2023, 11, 12)),  # several renewals later
+    ],
+)
+def test_next_notice_deadline_rolls_through_renewals(as_of: dt.date, deadline: dt.date) -> None:
+    assert kd(AUTO, as_of=as_of).next_renewal_notice_deadline == deadline
+
+
+def test_no_deadline_without_reference_date_or_after_a_final_term() -> None:
+    assert kd(AUTO).next_renewal_notice_deadline is None  # as_of not given: never today's clock
+    assert next_notice_deadline(D(2019, 2, 10), None, "P90D", D(2019, 1, 1)) is None  # past the only deadline
+    assert next_notice_deadline("perpetual", "P1Y", "P90D", D(2019, 1, 1)) is None
+    assert next_notice_deadline(D(2019, 2, 10), "perpetual", "P30D", D(2020, 1, 1)) is None
+
+
+@pytest.mark.parametrize(
+    ("start", "amount", "unit", "sign", "expected"),
+    [
+        (D(2019, 1, 31), 1, "months", 1, D(2019, 2, 28)),
+        (D(2020, 2, 29), 1, "years", 1, D(2021, 2, 28)),
+        (D(2019, 5, 31), 3, "months", -1, D(2019, 2, 28)),
+        (D(2019, 6, 14), 10, "business_days", -1, D(2019, 5, 31)),
+        (D(2019, 1, 1), 2, "quarters", 1, D(2019, 7, 1)),
+        (D(2019, 1, 1), 6, "weeks", 1, D(2019, 2, 12)),
+    ],
+)
+def test_add_duration(start: dt.date, amount: int, unit: str, sign: int, expected: dt.date) -> None:
+    assert add_duration(start, amount, unit, sign) == expected
+
+
+def test_explain_gives_the_clause_each_value_came_from() -> None:
+    out, evidence = explain_key_dates(AUTO)
+    assert out.expiration_date == D(2019, 2, 10)
+    assert "five (5) years" in evidence["expiration_date"]
+    assert "automatically renew" in evidence["renewal_term"]
+    assert "ninety (90) days" in evidence["renewal_notice_period"]
+
+
+@pytest.mark.xfail(strict=True, reason="a term counted from an event (launch, first sale) is not dated; CUAD often dates it from the effective date")
+def test_term_from_an_event_is_dated_from_the_effective_date() -> None:
+    text = EFF + "The initial term of this Agreement will end twelve (12) months after the Launch."
+    assert kd(text).expiration_date == D(2015, 2, 10)
