@@ -117,7 +117,7 @@ _EN_STOPWORDS = frozenset(
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-def english_ratio(text: str, sample_chars: int = 30_000) -> tuple[float, int]:
+def english_ratio(text: str, sample_chars: int = 10_000) -> tuple[float, int]:
     """Share of common English function words among the words of ``text``, and the word count."""
     words = _WORD.findall(text[:sample_chars].lower())
     if not words:
@@ -130,7 +130,7 @@ _LATIN = re.compile(r"[A-Za-z]")
 
 
 def _language_warnings(text: str, name: str) -> Iterator[str]:
-    sample = text[:30_000]  # the first pages decide; scanning whole contracts costs more than the PDF text
+    sample = text[:10_000]  # the first pages decide; scanning whole contracts costs more than the PDF text
     letters = len(_LETTER.findall(sample))
     if letters < 250:
         return  # too little text to judge
