@@ -62,7 +62,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> RedactionSettings
         raise MilestonesError(f"MILESTONES_REDACT={flag!r}: use on or off")
     kinds_raw = env.get("MILESTONES_REDACT_KINDS", "").strip()
     kinds = frozenset(k.strip() for k in kinds_raw.split(",") if k.strip()) if kinds_raw else frozenset(KINDS)
-    allow = tuple(a.strip().lower() for a in env.get("MILESTONES_REDACT_ALLOW_EMAILS", "").split(",") if a.strip())
+    allow = tuple(
+        a.strip().lower() for a in env.get("MILESTONES_REDACT_ALLOW_EMAILS", "").split(",") if a.strip()
+    )
     return RedactionSettings(enabled=flag in ("on", "true", "1", "yes"), kinds=kinds, allow_emails=allow)
 
 
@@ -79,22 +81,27 @@ _PHONE = re.compile(
     r"|\+(?!1\b)\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}"
     r")(?:\s*(?:ext\.?|x)\s*\d{1,5})?(?![\w-]|\.\d)"
 )
-_PHONE_LABEL = re.compile(r"(?:phone|tel(?:ephone)?|fax|mobile|cell)\.?\s*(?:no\.?|number|#)?\s*[:.]?\s*$", re.I)
+_PHONE_LABEL = re.compile(
+    r"(?:phone|tel(?:ephone)?|fax|mobile|cell)\.?\s*(?:no\.?|number|#)?\s*[:.]?\s*$", re.I
+)
 _PHONE_LOOSE = re.compile(r"\+?\d[\d\s().-]{6,18}\d")
 
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
-_CARD = re.compile(
-    r"(?<![\d-])(?:\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -])\d{6}\2\d{4,5})(?![\d-])"
+_CARD = re.compile(r"(?<![\d-])(?:\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -])\d{6}\2\d{4,5})(?![\d-])")
+_CARD_LABELLED = re.compile(
+    r"(?:card|visa|mastercard|amex)\s*(?:number|no\.?|#)?\s*[:#]?\s*(\d{13,19})\b", re.I
 )
-_CARD_LABELLED = re.compile(r"(?:card|visa|mastercard|amex)\s*(?:number|no\.?|#)?\s*[:#]?\s*(\d{13,19})\b", re.I)
 _SSN = re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])")
-_SSN_LABELLED = re.compile(r"(?:SSN|social\s+security\s+(?:no\.?|number|#))\s*[:#]?\s*(\d{9}|\d{3}\s\d{2}\s\d{4})\b", re.I)
+_SSN_LABELLED = re.compile(
+    r"(?:SSN|social\s+security\s+(?:no\.?|number|#))\s*[:#]?\s*(\d{9}|\d{3}\s\d{2}\s\d{4})\b", re.I
+)
 _NINO = re.compile(
     r"\b(?![DFIQUV])[A-Z](?![DFIOQUV])[A-Z](?<!BG)(?<!GB)(?<!NK)(?<!KN)(?<!TN)(?<!NT)(?<!ZZ)"
     r" ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"
 )
 _ACCOUNT = re.compile(
-    r"(?:account|acct\.?|a/c)\s*(?:number|no\.?|num\.?|#)?\s*[:#]?\s*(?:is\s+)?([0-9][0-9 -]{4,20}[0-9])", re.I
+    r"(?:account|acct\.?|a/c)\s*(?:number|no\.?|num\.?|#)?\s*[:#]?\s*(?:is\s+)?([0-9][0-9 -]{4,20}[0-9])",
+    re.I,
 )
 _ROUTING = re.compile(
     r"(?:routing|ABA|transit|RTN)\s*(?:number|no\.?|num\.?|#)?\s*[:#]?\s*(?:is\s+)?(\d{9})\b", re.I
@@ -105,7 +112,9 @@ _SIG_LINE = re.compile(
     re.M | re.I,
 )
 _SLASH_S = re.compile(r"/s/[ \t]*(?P<name>[A-Z][^\n/]{2,60}?)(?=[ \t]*(?:\n|$|,|\())")
-_NAME_TOKEN = re.compile(r"^(?:[A-Z][a-z'’-]+(?:-[A-Z][a-z'’]+)?|[A-Z]\.|[A-Z][a-z]?\.|Mc[A-Z][a-z]+|O'[A-Z][a-z]+)$")
+_NAME_TOKEN = re.compile(
+    r"^(?:[A-Z][a-z'’-]+(?:-[A-Z][a-z'’]+)?|[A-Z]\.|[A-Z][a-z]?\.|Mc[A-Z][a-z]+|O'[A-Z][a-z]+)$"
+)
 _NAME_PARTICLES = {"de", "van", "von", "der", "da", "di", "la", "le", "bin", "al"}
 _NAME_TITLES = {"mr.", "mrs.", "ms.", "dr.", "prof.", "mr", "mrs", "ms", "dr"}
 _COMPANY_WORDS = re.compile(
@@ -139,7 +148,9 @@ def _luhn_ok(digits: str) -> bool:
 
 def _aba_ok(digits: str) -> bool:
     d = [int(c) for c in digits]
-    return len(d) == 9 and (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])) % 10 == 0
+    return (
+        len(d) == 9 and (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])) % 10 == 0
+    )
 
 
 def _looks_like_person(name: str) -> bool:
@@ -199,7 +210,9 @@ def _candidates(text: str, settings: RedactionSettings) -> Iterator[Redaction]:
     if "phone" in kinds:
         for m in _PHONE.finditer(text):
             yield Redaction("phone", m.start(), m.end(), m.group(0).rstrip())
-        for label in re.finditer(r"(?:phone|tel(?:ephone)?|fax|mobile|cell)\b\.?\s*(?:no\.?|number|#)?\s*[:.]?\s*", text, re.I):
+        for label in re.finditer(
+            r"(?:phone|tel(?:ephone)?|fax|mobile|cell)\b\.?\s*(?:no\.?|number|#)?\s*[:.]?\s*", text, re.I
+        ):
             if not _PHONE_LABEL.search(text[label.start() : label.end()]):
                 continue
             m = _PHONE_LOOSE.match(text, label.end())

@@ -10,9 +10,9 @@ which is development data.
 from __future__ import annotations
 
 import pytest
+from milestones.redaction import RedactionSettings, get_redactions, redact, settings_from_env
 
 from extractors.errors import MilestonesError
-from milestones.redaction import RedactionSettings, get_redactions, redact, settings_from_env
 
 # (text, expected [(kind, matched text)])
 POSITIVES = [
@@ -24,8 +24,10 @@ POSITIVES = [
     ("Tel: 020 7946 0958", [("phone", "020 7946 0958")]),
     ("Pay to IBAN GB82 WEST 1234 5698 7654 32 within 30 days.", [("iban", "GB82 WEST 1234 5698 7654 32")]),
     ("IBAN: DE89370400440532013000", [("iban", "DE89370400440532013000")]),
-    ("Wire to account number 000123456789, routing number 011000015.",
-     [("account_number", "000123456789"), ("routing_number", "011000015")]),
+    (
+        "Wire to account number 000123456789, routing number 011000015.",
+        [("account_number", "000123456789"), ("routing_number", "011000015")],
+    ),
     ("Acct. No.: 4455-6677-8899", [("account_number", "4455-6677-8899")]),
     ("Card 4111 1111 1111 1111 on file", [("card_number", "4111 1111 1111 1111")]),
     ("Employee SSN 123-45-6789 must be reported.", [("ssn", "123-45-6789")]),
@@ -100,7 +102,9 @@ def test_settings_switch_kinds_and_allow_internal_addresses():
 
 def test_settings_from_env_validate_at_the_boundary():
     assert settings_from_env({"MILESTONES_REDACT": "off"}).enabled is False
-    s = settings_from_env({"MILESTONES_REDACT_KINDS": "email, ssn", "MILESTONES_REDACT_ALLOW_EMAILS": "@corp.com"})
+    s = settings_from_env(
+        {"MILESTONES_REDACT_KINDS": "email, ssn", "MILESTONES_REDACT_ALLOW_EMAILS": "@corp.com"}
+    )
     assert s.kinds == frozenset({"email", "ssn"}) and s.allow_emails == ("@corp.com",)
     with pytest.raises(MilestonesError, match="unknown redaction kinds"):
         settings_from_env({"MILESTONES_REDACT_KINDS": "emails"})
