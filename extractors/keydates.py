@@ -372,7 +372,8 @@ def _effective_date(ctx: _Ctx, agreement: dt.date | None) -> tuple[dt.date | Non
             else:
                 sig = _SIGNING.search(text, max(s, m.start() - 100), m.start())
                 if sig is not None:
-                    value, found = signing_value(text[sig.start() : m.start()]), True
+                    value = signing_value(text[sig.start() : m.start()])
+                    found = value is not None
         else:
             gap = 90 if kind == "define" else 40 if kind == "field" else 25
             stop = m.end() + gap if kind == "define" else min(e, m.end() + gap)
@@ -399,7 +400,8 @@ def _effective_date(ctx: _Ctx, agreement: dt.date | None) -> tuple[dt.date | Non
                 if sig is not None and kind == "field" and not re.match(r"\s*means", text[m.end() : m.end() + 10]):
                     sig = None
                 if sig is not None and not _NOT_SIGNING.search(text, m.end(), sig.start()):
-                    value, found = signing_value(text[m.start() : min(e, sig.end() + 60)]), True
+                    value = signing_value(text[m.start() : min(e, sig.end() + 60)])
+                    found = value is not None  # signing date unknown: a later cue may still date it
                 elif sig is not None and _DAY_AFTER.search(text, m.end(), sig.start()):
                     base = signing_value(text[m.start() : min(e, sig.end() + 60)])
                     value, found = (base + dt.timedelta(days=1) if base else None), True
@@ -430,24 +432,30 @@ _TERM_SUBJECT = re.compile(
 )
 _TERM_WORDS = ("term", "expir", "perpetu", "indefinite", "commenc", "continu", "remain", "effect", "force", "valid", "period")
 # a term clause says when it ends: a year, a duration, an anniversary, or that it never does
-_END_SIGNALS = ("19", "20", "year", "month", "week", "day", "anniversar", "perpetu", "indefinite", "until", "terminat")
+_END_SIGNALS = ("19", "20", "year", "month", "week", "day", "anniversar", "perpetu", "indefinite", "until", "terminat", "long as",
+                "expir", "through")
 _HEADING = re.compile(r"(?:^|\n|\.\s)\s*(?:\d+(?:\.\d+)*\.?|[A-Z]\.|\([a-z0-9]+\)|article\s+\w+\.?|section\s+[\d.]+\.?)?\s*"
                       r"(?:initial\s+)?term(?:\s+of\s+(?:the\s+)?agreement|\s+and\s+termination|\s+of\s+contract)?\s*[.:\-–]?\s*$", re.I)
 _SURVIVAL = re.compile(
     r"during\s+the\s+(?:initial\s+)?term|after\s+(?:the\s+|its\s+|such\s+)?(?:termination|expiration|expiry)"
-    r"|following\s+(?:the\s+|its\s+|any\s+)?(?:termination|expiration|expiry)|surviv|for\s+a\s+period\s+of\s+[^.]{0,40}thereafter",
+    r"|following\s+(?:the\s+|its\s+|any\s+)?(?:termination|expiration|expiry)|surviv|\band\s+for\s+(?:a\s+period\s+of\s+)?[^.]{0,40}thereafter",
     re.I,
 )
 _NOT_TERM_CLAUSE = re.compile(
     r"calendar\s+quarter|\bquarter\b[\"”]?\s+means|(?:contract|agreement|calendar)\s+year[\"”]?\s+(?:shall\s+)?means?|confidential"
     r"|royalty\s+term[\"”]?\s+(?:shall\s+)?means?|\bterm\s+sheet|[\"“](?!initial|term)[\w\s-]{2,40}\sterm[\"”]\s+(?:shall\s+)?means?"
     r"|\b(?:shall|will)\s+(?:automatically\s+)?terminate\s+(?:if|in\s+the\s+event|upon\s+(?:the\s+)?(?:occurrence|breach|default))"
-    r"|\bmay\s+(?:be\s+)?terminat|following\s+the\s+term\b",
+    r"|^\W*(?:\(?\w{1,3}[.)]\s*)?(?:either|each|any|the)\s+(?:party|parties|[A-Z]\w+)\s+may\s+(?:immediately\s+)?terminat"
+    r"|^\W*(?:\(?\w{1,3}[.)]\s*)?this\s+agreement\s+may\s+(?:be\s+)?terminat|following\s+the\s+term\b",
     re.I,
 )
 _RANGE_ONLY = re.compile(r"(?:to|[-–])(?:\s+the)?", re.I)  # "to" ends a term only after a start date ("from X to Y")
 _YEAR_END = re.compile(r"(?:until|through|to)\s+the\s+end\s+of\s+(?:calendar\s+(?:year\s+)?|the\s+year\s+)?(?P<year>(?:19|20)\d\d)\b", re.I)
-_RENEWAL_VERB = re.compile(r"\brenew|\bextend|\bextension", re.I)
+_RENEWAL_VERB = re.compile(
+    r"\brenew|\bextension|(?:automatically|may|option\s+to|right\s+to)\s+(?:be\s+)?extend"
+    r"|\bextend\w*\s+(?:\w+\s+){0,4}?for\s+(?:an?\s+|one\s+)?(?:additional|further|successive|renewal|subsequent)",
+    re.I,
+)
 _THEREAFTER = re.compile(r"\s*(?:\([^)]{0,20}\)\s*)?(?:thereafter|therefrom|from\s+(?:such|that)\s+date|hence)", re.I)
 _AFTER_INITIAL = re.compile(
     r"^\W*(?:\(?\w{1,3}[.)]\s*)?(?:thereafter|after\s+(?:the\s+)?(?:expiration\s+of\s+the\s+)?(?:initial|original)\s+term"
@@ -486,7 +494,7 @@ _START_CUE = re.compile(
     r"(?:commenc\w*|begin\w*|start\w*|effective|from|as\s+of|term\s*:|period\s*:)\s*(?:on|as\s+of|with)?\s*(?:the\s+)?$", re.I
 )
 _ANCHOR = re.compile(
-    r"\s*(?:\([^)]{0,30}\)\s*)?(?:from|after|following|of|commencing|beginning|starting|since)\s+(?:on\s+|with\s+|from\s+)?(?:and\s+(?:after|including)\s+)?(?:the\s+)?"
+    r"\s*(?:period\s+|term\s+)?(?:\([^)]{0,30}\)\s*)?(?:from|after|following|of|commencing|beginning|starting|since)\s+(?:on\s+|with\s+|from\s+)?(?:and\s+(?:after|including)\s+)?(?:the\s+)?"
     r"(?P<anchor>(?:date\s+of\s+(?:the\s+)?)?effective\s+date|commencement\s+date|execution\s+date"
     r"|date\s+(?:hereof|of\s+(?:this\s+|the\s+)?(?:agreement|execution|signature)"
     r"|first\s+(?:above\s+)?(?:written|set\s+forth|stated))|execution|signing|date\s+of\s+the\s+last\s+signature"
@@ -496,12 +504,14 @@ _ANCHOR = re.compile(
 )
 _ANNIVERSARY = re.compile(
     r"(?P<prior>(?:the\s+)?(?:day|date)\s+(?:immediately\s+)?(?:prior\s+to|before|preceding)\s+(?:the\s+)?)?"
-    r"(?P<ord>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|fifteenth|twentieth|\d+\s*(?:st|nd|rd|th|t\s?h)?)"
-    r"\s*(?:\(\s*\d+\s*(?:st|nd|rd|th|t\s?h)?\s*\)\s*)?(?:year\s+)?anniversary(?:\s+of\s+(?:the\s+)?|(?P<thereof>\s+thereof))",
+    r"(?P<ord>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|fifteenth|twentieth|\d+\s*(?:st|nd|rd|th|t\s?h)?"
+    r"|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty)"
+    r"\s*(?:\(\s*\d+\s*(?:st|nd|rd|th|t\s?h)?\s*\)\s*)?[\s-]*(?:year\s+)?anniversary(?:\s+of\s+(?:the\s+)?|(?P<thereof>\s+thereof))",
     re.I,
 )
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-             "ninth": 9, "tenth": 10, "fifteenth": 15, "twentieth": 20}  # fmt: skip
+             "ninth": 9, "tenth": 10, "fifteenth": 15, "twentieth": 20, "one": 1, "two": 2, "three": 3, "four": 4,
+             "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20}  # fmt: skip
 _CAL_YEAR_END = re.compile(r"end\s+of\s+the\s+(?:then\s+)?(?:current\s+)?calendar\s+year(?:\s+in\s+which)?", re.I)
 _TERM_DURATION_BEFORE = re.compile(
     r"(?:\bfor|\bof|\bbe|\bis|\bwithin|\buntil|\bto|\bin|\bterm\s*:|\bshall\s+(?:last|run)|\bremain\s+in\s+(?:full\s+)?(?:force|effect)\s+for"
@@ -650,7 +660,7 @@ def _term(ctx: _Ctx, effective: dt.date | None, agreement: dt.date | None) -> tu
             continue
         if _SURVIVAL.search(sent) and not re.search(r"(?:commenc|begin|effective)", sent, re.I):
             continue
-        if m.start() - s > 160 and not heading and not _TERM_OPENING.match(sent):
+        if m.start() - s > 160 and not heading and not _TERM_OPENING.match(sent) and "initial term" not in m.group(0).lower():
             continue
         t = _parse_term(ctx, s, e, effective, agreement)
         if t is None:
