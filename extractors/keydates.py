@@ -685,8 +685,8 @@ def _term(ctx: _Ctx, effective: dt.date | None, agreement: dt.date | None) -> tu
 
 
 # --- renewal ----------------------------------------------------------------------------------------
-_RENEW_WORDS = ("renew", "extend", "extension", "successive", "to year", "to-year", "to month", "to-month", "evergreen",
-                "thereafter", "additional", "annual", "indefinite", "consecutive", "subsequent")  # fmt: skip
+_RENEW_WORDS = ("renew", "extend", "extension", "to year", "to-year", "to month", "to-month", "evergreen", "tacit",
+                "thereafter", "indefinite", "prolong")  # fmt: skip
 _RENEWAL_CUE = re.compile(
     r"automatic(?:ally)?\s+(?:be\s+)?(?:renew|extend|extension|continu)|automatic\s+[\w\s()-]{0,20}?(?:renewal|extension)s?\b|\brenew(?:al|ed|s|able|ing)?\b"
     r"|\b(?:shall|will|may)\s+(?:\w+\s+){0,2}?(?:be\s+)?extend|\bextension\s+(?:term|period)|\bextended\s+term"
