@@ -406,19 +406,33 @@ def get_sections(text: str) -> list[Section]:
     return [Section(o.start, o.reference, o.heading, end, o.level, o.kind, o.label) for o, end in out]
 
 
+_LAST_INDEX: list[tuple[Sequence[Section], int, list[int], bool]] = []
+
+
+def _index(sections: Sequence[Section]) -> tuple[list[int], bool]:
+    """Start offsets of ``sections`` and whether all have ends, remembered for the last list seen (callers
+    ask once per sentence, so recomputing would make a long contract quadratic)."""
+    if _LAST_INDEX and _LAST_INDEX[0][0] is sections and _LAST_INDEX[0][1] == len(sections):
+        return _LAST_INDEX[0][2], _LAST_INDEX[0][3]
+    starts = [s.start for s in sections]
+    nested = all(s.end is not None for s in sections)
+    _LAST_INDEX[:] = [(sections, len(sections), starts, nested)]
+    return starts, nested
+
+
 def section_at(sections: Sequence[Section], offset: int) -> Section | None:
     """The innermost section containing ``offset`` (the last one starting before it, for hand-built lists)."""
-    if any(s.end is None for s in sections):
-        starts = [s.start for s in sections]
-        i = bisect.bisect_right(starts, offset) - 1
+    starts, nested = _index(sections)
+    i = bisect.bisect_right(starts, offset) - 1
+    if not nested:
         return sections[i] if i >= 0 else None
-    best: Section | None = None
-    for s in sections:
-        if s.start > offset:
-            break
-        if offset < (s.end or 0) and (best is None or s.level >= best.level):
-            best = s
-    return best
+    # Ends nest (they come from a stack), so the last section starting at or before the offset that still
+    # contains it is the innermost one.
+    while i >= 0:
+        if offset < (sections[i].end or 0):
+            return sections[i]
+        i -= 1
+    return None
 
 
 def clause_reference_at(text_or_sections: str | Sequence[Section], offset: int) -> str | None:
