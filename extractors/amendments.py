@@ -38,7 +38,7 @@ __all__ = [
     "get_amendments",
     "get_amendment_changes",
     "document_title",
-    "describe_document",
+    "describe_amendment",
     "normalize_title",
     "normalize_party",
     "choose_parent",
@@ -384,19 +384,12 @@ def normalize_title(title: str | None) -> str:
     return _collapse(s)
 
 
-def describe_document(text: str) -> dict[str, Any]:
-    """Title, parties and (for an amendment) what it amends and changes — the fields the loader stores.
-
-    ``{"title": str|None, "parties": [{"name", "role"}], "amendment": None | {"reference": {...}, "changes": [...]}}``
-    """
-    from .parties import get_parties
-
-    parties = [{"name": _collapse(p.name), "role": p.role} for p in get_parties(text)]
+def describe_amendment(text: str) -> dict[str, Any] | None:
+    """What the loader stores for an amendment: ``{"reference": {...}, "changes": [...]}``; None otherwise."""
     ref = next(get_amendments(text), None)
-    amendment = None
-    if ref is not None:
-        amendment = {"reference": ref.to_dict(), "changes": [c.to_dict() for c in get_amendment_changes(text)]}
-    return {"title": document_title(text), "parties": parties, "amendment": amendment}
+    if ref is None:
+        return None
+    return {"reference": ref.to_dict(), "changes": [c.to_dict() for c in get_amendment_changes(text)]}
 
 
 # --- which contract it amends ------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from extractors.amendments import (
     AmendmentReference,
     ParentCandidate,
     choose_parent,
-    describe_document,
+    describe_amendment,
     document_title,
     get_amendment_changes,
     get_amendments,
@@ -94,27 +94,30 @@ def test_portfolio_titles_are_read(texts):
 
 def test_portfolio_parents_are_chosen_from_the_whole_portfolio(texts):
     """Every contract of the portfolio is a candidate (as in the register); each amendment finds its parent."""
-    described = {cid: describe_document(t) for cid, t in texts.items()}
+    from extractors.parties import get_parties
+
+    parties = {cid: tuple(p.name for p in get_parties(t)) for cid, t in texts.items()}
+    amendments = {cid: describe_amendment(t) for cid, t in texts.items()}
     cands = [
         ParentCandidate(
             cid,
-            d["title"],
+            t.strip().splitlines()[0],  # the pipeline stores the first line as the title
             dt.date.fromisoformat(TRUTH[cid]["key_dates"]["agreement_date"]) if TRUTH[cid]["key_dates"]["agreement_date"] else None,
             dt.date.fromisoformat(TRUTH[cid]["key_dates"]["effective_date"]) if TRUTH[cid]["key_dates"]["effective_date"] else None,
-            tuple(p["name"] for p in d["parties"]),
-            d["amendment"] is not None,
+            parties[cid],
+            amendments[cid] is not None,
         )
-        for cid, d in described.items()
+        for cid, t in texts.items()
     ]
     linked = {}
-    for cid, d in described.items():
-        if d["amendment"] is None:
+    for cid, a in amendments.items():
+        if a is None:
             continue
         ref = next(get_amendments(texts[cid]))
-        match = choose_parent(ref, [p["name"] for p in d["parties"]], cands, cid)
+        match = choose_parent(ref, parties[cid], cands, cid)
         linked[cid] = match.contract_id
         assert match.status == "linked"
-        assert "title" in match.basis and "parties" in match.basis
+        assert "agreement_date" in match.basis and "parties" in match.basis
     assert linked == {cid: t["amends"]["contract_id"] for cid, t in TRUTH.items() if "amends" in t}
 
 
