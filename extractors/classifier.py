@@ -59,7 +59,7 @@ CUAD_CATEGORY_MAP: dict[str, str] = {
     "Renewal Term": "renewal",
     "Notice Period To Terminate Renewal": "renewal_notice",
     "Expiration Date": "expiration",
-    "Minimum Commitment": "payment",
+    "Minimum Commitment": "other",  # a purchase or volume commitment (the payment terms are their own clauses)
     "Revenue/Profit Sharing": "payment",
     "Post-Termination Services": "compliance",
     "Termination For Convenience": NONE_LABEL,  # a right to terminate on notice is not a dated obligation

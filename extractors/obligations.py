@@ -50,8 +50,11 @@ _HARD_NEGATIVE = re.compile(
     r"\b(?:interest|penalty)\b[^.]{0,60}\b(?:rate|per\s+(?:month|annum|day|week)|%|percent)|\bdeemed\s+(?:to\s+be\s+)?(?:a\s+)?waiver|"
     r"^\W*(?:the\s+)?(?:provisions?|obligations|sections?|articles?|terms)\b[^.]{0,200}\bsurviv|"
     r"\bdeemed\s+(?:to\s+have\s+been\s+)?(?:given|received|delivered)\b|"
+    r"\bnotice\s+of\s+(?:any\s+)?(?:cancell?ation|non-?renewal|material\s+(?:change|reduction))\b[^.]{0,60}\b(?:insurance|polic|coverage)|"
+    r"\b(?:polic(?:y|ies)|insurance|coverage)\b[^.]{0,80}\b(?:cancell?ed|cancell?ation)\b[^.]{0,60}\bnotice|"
+    r"\bconfidential\w*\b[^.]{0,80}\b(?:shall|will)\s+(?:continue|survive|remain|last|apply)\b[^.]{0,40}\b(?:years?|months?)|"
     r"\bgoverned\s+by\s+(?:and\s+construed\s+in\s+accordance\s+with\s+)?the\s+laws?\b|\bcounterparts?\b|"
-    r"^\s*(?:By|Name|Title|Date|Signature)\s*:|\bexecuted\s+(?:this|as\s+of)\b",
+    r"^\s*(?:By|Name|Title|Date|Signature)\s*:|\bexecuted\s+(?:this|as\s+of)\b|^\s*Source\s*:|\bQuickLinks\b",
     re.I,
 )
 _RESTRICTIVE = re.compile(r"\b(?:not|nor|never)\b[^.;]{0,60}\b(?:compete|solicit|hire|disclose|use\s+or\s+disclose|engage\s+in|employ|contest|disparage|sell|approach|contact|market|induce|divert)\b|\bnon-?(?:compet|solicit|disclos)", re.I)
@@ -59,7 +62,7 @@ _CURE = re.compile(r"\bcure[ds]?\b|\bcuring\b|\bremed(?:y|ied)\b", re.I)
 _DUTY = re.compile(
     r"\b(?:shall|must|will|agrees?\s+to|undertakes?\s+to|is\s+(?:required|obligated)\s+to|are\s+(?:required|obligated)\s+to|"
     r"(?:is|are|becomes?)\s+(?:due|payable)|payable|due|warrant(?:s|ed)|may|should|to\s+be\s+(?:paid|made|delivered|received|provided|submitted)|"
-    r"payment\s+terms|net\s+\d+)\b|\b(?:agreement\s+|initial\s+)?term\s*:|[$€£]\s?\d",
+    r"payment\s+terms|net\s+\d+|expires?|expiring|ends\s+(?:on|\w+\s+(?:months?|years?)|at)|commences?)\b|\b(?:agreement\s+|initial\s+)?term\s*:|[$€£]\s?\d",
     re.I,
 )
 _MONEY = re.compile(
@@ -129,10 +132,25 @@ def anchors_from_key_dates(key_dates: KeyDates) -> dict[str, dt.date | None]:
     }
 
 
+_VERB = re.compile(r"\b(?:shall|must|will|agrees?|is|are)\b", re.I)
+
+
 def _units(doc: Document) -> list[_Unit]:
+    """Sentences, with table-like blocks (several short verbless lines, as PDF text layers print tables)
+    cut into one unit per line."""
     out: list[_Unit] = []
     for s in get_sentences(doc.text):
         text = s.text if len(s.text) <= _MAX_UNIT else s.text[:_MAX_UNIT]
+        lines = text.split("\n")
+        if (len(lines) >= 2 and all(len(x) < 160 and not _VERB.search(x) for x in lines)
+                and sum(1 for x in lines if re.search(r"\d", x)) >= 2):
+            pos = s.start
+            for line in lines:
+                lead = len(line) - len(line.lstrip())
+                if line.strip():
+                    out.append(_Unit(pos + lead, pos + len(line.rstrip()), line.strip(), None))
+                pos += len(line) + 1
+            continue
         out.append(_Unit(s.start, s.start + len(text), text, None))
     seen = {u.text.strip() for u in out}
     for row in getattr(doc, "tables", ()) or ():
@@ -176,6 +194,9 @@ def _usable(m: DueRuleMention, text: str) -> bool:
     return not (r.kind == "relative" and r.unit == "days" and r.direction is None)
 
 
+_TERMINATION_RIGHT = re.compile(r"\bmay\s+(?:immediately\s+)?terminate\b|\bright\s+to\s+terminate\b|\bmay\s+be\s+terminated\b|\bterminable\b", re.I)
+
+
 def _type_allows(m: DueRuleMention, otype: str) -> bool:
     """Vague events ("after the Transfer") only carry a payment; a period only bounds cover-type duties."""
     r = m.rule
@@ -197,10 +218,48 @@ _SURVIVAL = re.compile(r"\bsurviv", re.I)
 _OTHER_DUTY = re.compile(r"\b(?:shall|will|must|agrees?\s+to)\s+(?!survive|continue|remain|be\s+(?:deemed|binding)|not\b)(?:promptly\s+|immediately\s+)?\w+", re.I)
 
 
-def _candidates(units: Sequence[_Unit]) -> list[tuple[_Unit, list[DueRuleMention]]]:
+_HEADER = re.compile(r":\s*$|\b(?:following|below|as\s+follows|set\s+out\s+in\s+the\s+table|schedule)\b", re.I)
+_BARE_HOURS = re.compile(r"(?<![\w.])(?P<n>\d{1,3})\s*(?:business\s+)?(?P<u>hours?|hrs?|minutes?|business\s+days?|days?)\b", re.I)
+
+
+def _row_mentions(text: str) -> list[DueRuleMention]:
+    """Rows of a response-time table ("Priority 1 | 1 hour | 8 hours"): each bare duration is a window."""
     out = []
+    for m in _BARE_HOURS.finditer(text):
+        unit = m.group("u").lower()
+        unit = "hours" if unit.startswith(("hour", "hr")) else "minutes" if unit.startswith("minute") else (
+            "business_days" if unit.startswith("business") else "days")
+        rule = DueRule(kind="relative", amount=int(m.group("n")), unit=unit, direction="within", anchor="event")
+        out.append(DueRuleMention(m.start(), m.end(), m.group(0), rule, None, 0.7))
+    return out
+
+
+def _candidates(units: Sequence[_Unit]) -> list[tuple[_Unit, list[DueRuleMention], str]]:
+    """(unit, its due-rule mentions, the text the classifier reads) for every unit that may be an obligation.
+
+    A short row without a verb under a header sentence ("Supplier shall deliver the following Deliverables:")
+    is read together with its header, so schedules and response-time tables are typed by what they list.
+    """
+    out = []
+    header: str | None = None
+    header_age = 0
     for u in units:
+        header_age += 1
+        if header_age > 14:
+            header = None
+        if _DUTY.search(u.text) and _HEADER.search(u.text) and len(u.text) < 600:
+            header, header_age = u.text, 0
         if not _QUICK.search(u.text) or _DEFINITION.search(u.text) or _HARD_NEGATIVE.search(u.text):
+            continue
+        is_row = header is not None and len(u.text) < 300 and not re.search(r"\b(?:shall|must|will|agrees?)\b", u.text, re.I)
+        if is_row:
+            mentions = [m for m in get_due_rules(u.text) if _usable(m, u.text)]
+            mentions = [m for m in mentions if m.rule.amount or m.rule.date or m.rule.kind == "recurring" or
+                        (m.rule.direction == "on" and m.rule.anchor not in _WEAK_EVENT_ANCHORS and re.search(r"[$€£%]|\d", u.text))]
+            if not any(m.rule.amount or m.rule.date or m.rule.kind == "recurring" for m in mentions):
+                mentions = mentions + _row_mentions(u.text)
+            if mentions:
+                out.append((u, mentions, f"{header} {u.text}"))
             continue
         if not _DUTY.search(u.text):
             continue
@@ -208,7 +267,7 @@ def _candidates(units: Sequence[_Unit]) -> list[tuple[_Unit, list[DueRuleMention
             continue
         mentions = [m for m in get_due_rules(u.text) if _usable(m, u.text)]
         if mentions:
-            out.append((u, mentions))
+            out.append((u, mentions, u.text))
     return out
 
 
@@ -300,6 +359,12 @@ def _recurrence(rule: DueRule) -> str | None:
 
 # --- type-specific interpretation --------------------------------------------------------------------------------
 
+_EXPIRY = re.compile(
+    r"\b(?:this\s+(?:agreement|sow|lease|contract|amendment|statement\s+of\s+work)|the\s+(?:initial\s+)?term(?:\s+of\s+this\s+\w+)?)\b[^.;]{0,120}?"
+    r"\b(?:expires?|shall\s+expire|will\s+expire|terminates?\s+on|ends?\s+on|ends\s+\w+|end\s+on|"
+    r"continue[sd]?\s+(?:in\s+(?:full\s+)?(?:force|effect)\s+)?(?:until|through)|remain\s+in\s+(?:full\s+)?(?:force\s+and\s+effect|force|effect)\s+(?:until|through))\b",
+    re.I,
+)
 _AUTO_RENEW = re.compile(r"\bautomatic(?:ally)?\s+(?:be\s+)?(?:renew|extend|continue)|\brenew\w*\s+automatically|\bsuccessive\b|\bevergreen\b|\bshall\s+(?:be\s+)?(?:renewed|extended)\s+for\b", re.I)
 _NOT_RENEW = re.compile(r"\bnon[\s-]?renewal|\bnot\s+(?:to\s+)?(?:renew|extend)|\bintent(?:ion)?\s+not\s+to|\bunless\b[^.]{0,160}\bnotice|\bterminat\w*\b[^.]{0,80}\bnotice", re.I)
 
@@ -339,9 +404,16 @@ def _deadline_like(m: DueRuleMention) -> bool:
     return r.direction in ("on", "before") and r.anchor not in _WEAK_EVENT_ANCHORS
 
 
+def _same_rule(a: DueRule, b: DueRule) -> bool:
+    return (a.kind, a.amount, a.unit, a.anchor, a.frequency, a.date) == (b.kind, b.amount, b.unit, b.anchor, b.frequency, b.date)
+
+
 def _split(otype: str, text: str, mentions: list[DueRuleMention]) -> list[tuple[DueRuleMention, str]]:
     """(mention, segment) per obligation: one for most sentences, one per installment for schedules."""
-    deadlines = [m for m in mentions if _deadline_like(m)]
+    deadlines = []
+    for m in mentions:
+        if _deadline_like(m) and not any(_same_rule(m.rule, d.rule) for d in deadlines):
+            deadlines.append(m)
     if otype in ("payment", "delivery") and len(deadlines) >= 2:
         # a bare "monthly" next to "within 15 days after receipt of an invoice" is two obligations (bill, pay)
         out = []
@@ -404,6 +476,27 @@ def _term_obligations(text: str, mentions: list[DueRuleMention], otype: str) -> 
     return out
 
 
+_TYPE_OVERRIDES: list[tuple[str, re.Pattern[str]]] = [
+    ("compliance", re.compile(r"\bsecurity\s+(?:incident|breach)|\bpersonal\s+data\s+breach|\bdata\s+breach|\bsub-?processors?\b|"
+                              r"\bSOC\s*[12]\b|\bISO\s*\d{4,5}|\bcode\s+of\s+conduct|\bsafety\s+inspection|"
+                              r"\breturn\s+or\s+(?:delete|destroy)|\b(?:delete|destroy)\s+(?:all\s+)?(?:\w+\s+)?(?:data|confidential)", re.I)),
+    ("other", re.compile(r"\b(?:shall|must|will|agrees?\s+to)\s+(?:purchase|order|buy)\b[^.]{0,100}\b(?:not\s+less\s+than|at\s+least|a\s+minimum|minimum)\b", re.I)),
+    ("audit", re.compile(r"\b(?:retain|keep|maintain|preserve)\b[^.]{0,60}\b(?:books|records)\b[^.]{0,80}\b(?:years?|months?)\b", re.I)),
+    ("payment", re.compile(r"\b(?:rent|fees?|royalt\w*|installments?|invoices?)\b[^.;]{0,60}\b(?:is|are|shall\s+be)\s+(?:due|payable|paid)\b", re.I)),
+    ("option_exercise", re.compile(r"^(?:(?!\bparties\b).){0,80}\b(?:may|shall\s+have\s+the\s+(?:right|option)\s+to)\s+(?:extend|renew|purchase|buy|acquire)\b[^.]{0,120}\b(?:notice|notify|notifying)", re.I)),
+]
+
+
+def _override_type(text: str, otype: str) -> str:
+    """A few unambiguous phrasings fix the type whatever the classifier's second thoughts (see model card)."""
+    if otype in ("termination_notice", "renewal_notice") and not re.search(r"\b(?:extend|purchase|buy)\b", text, re.I):
+        return otype
+    for t, rx in _TYPE_OVERRIDES:
+        if rx.search(text):
+            return t
+    return otype
+
+
 # --- main ---------------------------------------------------------------------------------------------------
 
 
@@ -425,7 +518,7 @@ def get_obligations(
     cands = _candidates(units)
     if not cands:
         return []
-    probs = predict_proba([u.text for u, _ in cands], model)
+    probs = predict_proba([t for _, _, t in cands], model)
     known = dict(anchors) if anchors is not None else anchors_from_key_dates(key_dates)
     sections = get_sections(text)
     resolve_party = None
@@ -446,11 +539,14 @@ def get_obligations(
             resolve_party = None
     auto_renews = bool(key_dates.auto_renewal)
     out: list[Milestone] = []
-    for (unit, mentions), p in zip(cands, probs, strict=True):
+    for (unit, mentions, read), p in zip(cands, probs, strict=True):
         p_obl = 1.0 - p.get(NONE_LABEL, 0.0)
+        if _EXPIRY.search(unit.text) and p.get("expiration", 0.0) >= 0.2 and not _AUTO_RENEW.search(unit.text):
+            p = {**p, "expiration": max(p["expiration"], 1.0 - p_obl, *(v for k, v in p.items() if k != NONE_LABEL))}
+            p_obl = max(p_obl, p["expiration"])
         if p_obl < decision_threshold:
             continue
-        otype = max((t for t in p if t != NONE_LABEL), key=lambda t: p[t])
+        otype = _override_type(unit.text, max((t for t in p if t != NONE_LABEL), key=lambda t: p[t]))
         p_type = p[otype] / p_obl if p_obl > 0 else 0.0
         if otype in _CONTRACT_LEVEL or (otype == "termination_notice"):
             pieces = _term_obligations(unit.text, mentions, otype) if otype in _CONTRACT_LEVEL else []
@@ -463,9 +559,12 @@ def get_obligations(
                 pieces = [x for x in pieces if x[0] != "expiration"]
             items = [(t, m, unit.text) for t, m in pieces]
         else:
-            if otype not in _MAY_ONLY_TYPES and not _STRONG_DUTY.search(unit.text):
+            if otype not in _MAY_ONLY_TYPES and not _STRONG_DUTY.search(read):
                 continue  # "X may pay monthly" grants a permission, not a duty
             usable = [m for m in mentions if _type_allows(m, otype)]
+            if _TERMINATION_RIGHT.search(unit.text):
+                # a right to terminate on notice, or after an uncured breach, is not a dated duty (see module doc)
+                usable = [m for m in usable if m.rule.kind == "absolute" or m.rule.kind == "recurring"]
             if not usable:
                 continue
             if _RESTRICTIVE.search(unit.text) and otype not in ("payment", "delivery", "reporting"):

@@ -84,7 +84,8 @@ _ANCHOR_TABLE: list[tuple[str, re.Pattern[str]]] = [
         ("termination", r"\bterminat"),
         ("effective_date", r"\beffective\s+date|\bcommencement\s+date"),
         ("signing", r"\bexecution\b|\bsigning\b|\bdate\s+(?:hereof|of\s+this\s+agreement)|\bexecuted\b|\bsignature"),
-        ("acceptance", r"\baccept"),
+        ("acceptance", r"\baccept|\b(?:approv\w*)\s+(?:of\s+)?(?:the\s+|each\s+|such\s+|any\s+|a\s+)?(?:D\d+\b|deliverables?|design|draft|plan|report|document|work\s+product|milestone)|"
+                       r"\b(?:client|customer|company|buyer|owner|licensee|purchaser)(?:'s|’s)\s+(?:written\s+)?approval"),
         ("delivery", r"\bdeliver|\bshipment|\bshipping|\bship\b|\bshipped\b|\binstallation|\bdispatch|\barrival\b"),
         ("completion", r"\bcomplet"),
         ("approval", r"\bapprov"),
@@ -148,7 +149,7 @@ _CONNECTOR = re.compile(
     r"^[\s,]*(?:\(\s*\d+\s*\)\s*)?(?:'s?|’s?)?\s*"
     r"(?P<conn>after|following|from|of|prior\s+to|before|in\s+advance\s+of|preceding|subsequent\s+to|"
     r"immediately\s+(?:after|following|preceding|prior\s+to)|thereafter|beyond|in\s+advance(?!\s+of)|"
-    r"(?:prior\s+|advance\s+|advanced\s+)?(?:written\s+)?notice)\b",
+    r"(?:prior\s+|advance\s+|advanced\s+)?(?:written\s+)?(?:notice|notification))\b",
     re.I,
 )
 _PRE_PERIOD = re.compile(r"(?:for\s+(?:a\s+)?(?:period\s+of\s+)?|period\s+of\s+|term\s+of\s+|during\s+(?:the\s+)?|lasting\s+|up\s+to\s+|"
@@ -165,6 +166,8 @@ _FREQ_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("weekly", re.compile(r"\bweekly\b|\b(?:each|every|per)\s+(?:calendar\s+)?week\b", re.I)),
     ("annually", re.compile(r"\bannually\b|\bannual\s+(?=(?:\w+\s+)?(?:report|fee|payment|review|audit|meeting|budget|statement|plan|certif|renewal|minimum|royalt|install|forecast|inspection|notice|subscription|license|maintenance|charge|retainer|bonus|evaluation|test|training|physical|filing|return)\w*)|\byearly\b|\b(?:each|every|per)\s+(?:calendar\s+|fiscal\s+|contract\s+|lease\s+|license\s+)?year\b|\bper\s+annum\b|\beach\s+anniversary\b|\bon\s+an\s+annual\s+basis\b", re.I)),
 ]
+_ADJ_NOT_SCHEDULE = re.compile(r"\s+(?:uptime|percentage|rate|average|revenue|sales|volume|net|gross|cap|limit|charges?\s+(?:cap|limit)|recurring\s+revenue)\b", re.I)
+_OF_THE = re.compile(r"(?:%|percent|\bof|\baverage|\bper)\s+(?:the\s+|its\s+|such\s+)?$", re.I)
 _FREQ_NEG = re.compile(r"\b(?:interest|rate|percent|%|per\s+annum\s+interest)\b", re.I)
 
 _ORDINAL = (
@@ -212,7 +215,8 @@ _CONTRACT_YEAR_START = re.compile(
     r"\b(?:beginning|commencement|start|first\s+day)\s+of\s+(?:each|every|the|such|any)?\s*(?:subsequent\s+)?(?:contract|license|lease|agreement|royalty)\s+year", re.I
 )
 _HOURS = re.compile(
-    r"\b(?P<pre>within|no\s+later\s+than|not\s+later\s+than|in\s+no\s+event\s+later\s+than|no\s+more\s+than|not\s+to\s+exceed)\s+"
+    r"\b(?P<pre>within|no\s+later\s+than|not\s+later\s+than|in\s+no\s+event\s+later\s+than|no\s+more\s+than|not\s+to\s+exceed|"
+    r"at\s+least|not\s+less\s+than|no\s+less\s+than)\s+"
     r"(?:(?P<word>one|two|three|four|six|eight|twelve|twenty[\s-]four|forty[\s-]eight|seventy[\s-]two)\s*(?:\(\s*(?P<paren>\d+)\s*\))?|(?P<digits>\d{1,3}))"
     r"[\s-]+(?:business\s+|working\s+)?hours?\b",
     re.I,
@@ -388,6 +392,10 @@ _FIRST_PERIOD = re.compile(
 )
 
 
+_DURING_EACH = re.compile(
+    r"\b(?:during|in|for)\s+each\s+(?:(?P<contract>contract|lease|license|agreement)\s+|calendar\s+|fiscal\s+)?(?P<period>month|quarter|year)\b",
+    re.I,
+)
 _ONCE_PER = re.compile(
     r"\b(?:at\s+least\s+)?once\s+(?:during|in|within|per|every|each)\s+(?:each\s+|every\s+|any\s+)?(?:calendar\s+|fiscal\s+|contract\s+)?(?P<period>month|quarter|year)\b",
     re.I,
@@ -396,6 +404,14 @@ _ONCE_PER = re.compile(
 
 def _recurring(text: str) -> list[DueRuleMention]:
     out: list[DueRuleMention] = []
+    for m in _DURING_EACH.finditer(text):
+        period = m.group("period").lower()
+        if m.group("contract"):
+            rule = DueRule(kind="recurring", frequency="annually", anchor="effective_date", direction="on")
+        else:
+            freq = {"month": "monthly", "quarter": "quarterly", "year": "annually"}[period]
+            rule = DueRule(kind="recurring", frequency=freq, anchor=_PERIOD_END_ANCHOR[freq], direction="on")
+        out.append(DueRuleMention(m.start(), m.end(), m.group(0), rule, None, 0.8))
     for m in _ONCE_PER.finditer(text):
         period = m.group("period").lower()
         freq = {"month": "monthly", "quarter": "quarterly", "year": "annually"}[period]
@@ -445,6 +461,8 @@ def _recurring(text: str) -> list[DueRuleMention]:
         out.append(DueRuleMention(m.start(), m.end(), m.group(0), rule, phrase or None, 0.9))
     for freq, rx in _FREQ_WORDS:
         for m in rx.finditer(text):
+            if _ADJ_NOT_SCHEDULE.match(text, m.end()) or _OF_THE.search(text[max(0, m.start() - 25) : m.start()]):
+                continue  # "the Monthly Uptime Percentage", "5% of the monthly fees": a measure, not a schedule
             if _FREQ_NEG.search(text[max(0, m.start() - 30) : m.end() + 15]) and re.search(r"per\s+annum|annual", m.group(0), re.I):
                 continue
             out.append(DueRuleMention(m.start(), m.end(), m.group(0), DueRule(kind="recurring", frequency=freq), None, 0.8))
@@ -476,12 +494,20 @@ def _events(text: str) -> list[DueRuleMention]:
         if n:
             conn = _CONNECTOR.match(text[m.end() : m.end() + 160])
             anchor, trigger, end = None, None, m.end()
+            direction = "before" if re.match(r"at|not|no\s+less", m.group("pre"), re.I) else "within"
+            if conn and conn.group("conn").lower().startswith(("in advance", "prior", "before", "advance", "preceding")):
+                direction = "before"
+                if conn.group("conn").lower() == "in advance":
+                    specific = anchor_of(text[: m.start()])
+                    anchor = specific if specific not in ("event", "notice") else "event"
+                    end = m.end() + conn.end()
+                    conn = None
             if conn and "notice" not in conn.group("conn").lower():
                 rest = text[m.end() + conn.end() : m.end() + 160]
                 trigger = _clip_anchor(rest)[:110] or None
                 anchor = anchor_of(trigger) if trigger else None
                 end = m.end() + conn.end() + (rest.find(trigger) + len(trigger) if trigger else 0)
-            rule = DueRule(kind="relative", amount=n, unit="hours", direction="within", anchor=anchor)
+            rule = DueRule(kind="relative", amount=n, unit="hours", direction=direction, anchor=anchor)
             out.append(DueRuleMention(m.start(), end, text[m.start() : end], rule, trigger, 0.85 if anchor else 0.75))
     for m in _NET_TERMS.finditer(text):
         n = _word_int(m.group("n"))
