@@ -132,7 +132,7 @@ class ContractExtraction:
     key_dates: KeyDates
     extracted_milestones: tuple[Milestone, ...] = ()
     warnings: tuple[str, ...] = ()
-    parties: tuple[str, ...] = ()
+    parties: tuple[dict[str, str | None], ...] = ()  # [{"name", "role"}]
     title: str | None = None
     pages: int = 0
     content_hash: str | None = None

@@ -36,6 +36,8 @@ def airflow_env(extra: dict[str, str] | None = None) -> dict[str, str]:
         "DO_NOT_TRACK": "1",
         "GX_ANALYTICS_ENABLED": "False",
         "MILESTONES_HOME": str(PROJECT_ROOT),
+        # The sample portfolio belongs to the fictional Northwind group; the other party is the counterparty.
+        "MILESTONES_OUR_PARTIES": "Northwind Traders, Inc.;Northwind Health Services LLC",
     }
     for k, v in defaults.items():
         env.setdefault(k, v)
