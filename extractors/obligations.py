@@ -359,6 +359,11 @@ def _recurrence(rule: DueRule) -> str | None:
 
 # --- type-specific interpretation --------------------------------------------------------------------------------
 
+_ROW_TYPES = [
+    ("sla", re.compile(r"\brespon(?:d|se)|\bresol(?:ve|ution)|\bpriority|\bseverity|\bincident", re.I)),
+    ("payment", re.compile(r"\bpa(?:y|id)\b|\bpayments?\b|\bfees?\b|\binstall?ments?\b|\binvoice", re.I)),
+    ("delivery", re.compile(r"\bdeliver|\bdeliverables?\b|\bship|\bmilestones?\b", re.I)),
+]
 _EXPIRY = re.compile(
     r"\b(?:this\s+(?:agreement|sow|lease|contract|amendment|statement\s+of\s+work)|the\s+(?:initial\s+)?term(?:\s+of\s+this\s+\w+)?)\b[^.;]{0,120}?"
     r"\b(?:expires?|shall\s+expire|will\s+expire|terminates?\s+on|ends?\s+on|ends\s+\w+|end\s+on|"
@@ -541,7 +546,14 @@ def get_obligations(
     out: list[Milestone] = []
     for (unit, mentions, read), p in zip(cands, probs, strict=True):
         p_obl = 1.0 - p.get(NONE_LABEL, 0.0)
-        if _EXPIRY.search(unit.text) and p.get("expiration", 0.0) >= 0.2 and not _AUTO_RENEW.search(unit.text):
+        if read != unit.text:  # a table row: its header says what the table lists
+            head = read[: len(read) - len(unit.text)]
+            row_type = next((t for t, rx in _ROW_TYPES if rx.search(head)), None)
+            if row_type:
+                p = {**p, row_type: max(p.get(row_type, 0.0), 1.0 - p.get(NONE_LABEL, 0.0), 0.5)}
+                p = {k: (v if k in (row_type, NONE_LABEL) else min(v, p[row_type] * 0.5)) for k, v in p.items()}
+        if _EXPIRY.search(unit.text) and not _AUTO_RENEW.search(unit.text) and any(
+                m.rule.date or (m.rule.amount and m.rule.unit in ("months", "years")) for m in mentions):
             p = {**p, "expiration": max(p["expiration"], 1.0 - p_obl, *(v for k, v in p.items() if k != NONE_LABEL))}
             p_obl = max(p_obl, p["expiration"])
         if p_obl < decision_threshold:
