@@ -706,6 +706,7 @@ _NEVER_RENEWAL = re.compile(
     r"surviv|(?:contract|calendar|agreement)\s+(?:year|quarter)[\"”]?\s+(?:shall\s+)?means?|\bquarter[\"”]?\s+means|negotiat|solicit|\bcure\b"
     r"|mutual(?:ly)?\s+(?:written\s+)?agree|by\s+(?:the\s+)?(?:mutual|written)\s+(?:written\s+)?(?:agreement|consent)|consent\s+of\s+(?:both|all)"
     r"|if\s+(?:both|the)\s+parties\s+(?:so\s+)?agree|parties\s+may\s+agree"
+    r"|^\W*(?:\(?\w{1,3}[.)]\s*)?upon\s+(?:the\s+)?(?:termination|expiration)\s+of\s+this\s+agreement\s*(?:,|in\s+accordance)"
     r"|[\"“](?!(?:initial|renewal|extension|extended|additional)\b)[^\"”]{1,40}[\"”]\s+(?:shall\s+)?means?\b",
     re.I,
 )
@@ -730,12 +731,12 @@ _BEYOND = re.compile(
 _AUTO_STRONG = re.compile(
     r"automatic|tacit|evergreen|year[\s-]+to[\s-]+year|month[\s-]+to[\s-]+month|non-?renewal|not\s+(?:to\s+)?(?:renew|extend)"
     r"|(?:intention|intent|desire|election)\s+(?:not\s+to|to\s+terminate)|deemed\s+(?:to\s+be\s+)?(?:renewed|extended)"
-    r"|unless\s+(?:(?:either|a|one|the|such)\s+)?(?:party|parties|[A-Z]\w+)\s+(?:shall\s+)?(?:gives?|provides?|notif|deliver|terminat|elect)"
+    r"|unless\s+(?:(?:either|a|one|the|such)\s+)?(?:party|parties|(?-i:[A-Z]\w+))\s+(?:shall\s+)?(?:gives?|provides?|notif|deliver|terminat|elect)"
     r"|unless\s+(?:(?:written\s+)?notice|terminated)|until\s+(?:terminated|either\s+party|one\s+party)|indefinitely|perpetu",
     re.I,
 )
 _OPTIONAL = re.compile(
-    r"\boption\b|\bright\s+(?:to|of)\s+(?:renew|extend|renewal)|exercis|discretion|mutual|consent|\bmay\b|\bagree\w*"
+    r"\boption\b|\bright\s+(?:to|of)\s+(?:renew|extend|renewal)|exercis|discretion|mutual|consent|\bmay\b|\bagree(?:s|d|ing)?\b"
     r"|\belects?\s+to|\brequest|renewable|negotiat|if\s+(?:both|the)\s+parties",
     re.I,
 )
@@ -800,6 +801,26 @@ _CAP_BEFORE = re.compile(r"(?:up\s+to|maximum\s+of|total\s+of|aggregate|initial|
 _BEFORE_END = re.compile(
     r"(?:prior\s+to|before|preceding|in\s+advance\s+of)\s+(?:the\s+)?(?:end|expiration|expiry|anniversary|renewal|then[\s-]current)", re.I
 )
+
+
+_SUBJECT_NP = re.compile(
+    r"(?P<named>(?-i:(?:[A-Z][\w&'-]*\s+){1,4}(?:Agreement|Period|Term|Contract)s?))\b"
+    r"|\bthis\s+(?:[\w-]+\s+){0,3}?(?:agreement|contract|term|jsma)\b"
+    r"|\bthe\s+(?:agreement|contract|(?:initial\s+|renewal\s+|then[\s-]current\s+)?term)\b|\bit\b",
+    re.I,
+)
+_OWN_NAMES = re.compile(r"(?:^|\s)(?:this|the|initial|renewal|extension|extended|original|then[\s-]current)\s", re.I)
+
+
+def _foreign_subject(left: str) -> bool:
+    """True when the nearest thing named before a renewal verb is another agreement or period."""
+    last = None
+    for found in _SUBJECT_NP.finditer(left):
+        last = found
+    if last is None or not last.group("named"):
+        return False
+    named = " " + last.group("named")
+    return not _OWN_NAMES.search(named) and not re.match(r"\s*(?:This|THIS)\b", named)
 
 
 def _stop_renewal_notice(ctx: _Ctx) -> tuple[str | None, tuple[int, int] | None]:
@@ -873,17 +894,21 @@ def _renewal(ctx: _Ctx, term: _Term | None) -> tuple[_Renewal | None, str, str]:
         evergreen = ev is not None and bool(_INITIAL_BEFORE.search(sent[: ev.start() + 12]))
         if not _BEYOND.search(sent):
             continue  # "shall extend for a period of fifty years" states the term itself
+        pred = _RENEW_PREDICATE.search(sent)
+        if pred is not None and _foreign_subject(sent[max(0, pred.start() - 140) : pred.end()]):
+            continue  # "the Support Period shall automatically be extended": another period renews
         period = _renewal_period(sent, m.start() - s, initial)
         if evergreen and (period is None or period == initial):
             period = "perpetual"
         if period is None:
             continue
-        if _AUTO_STRONG.search(sent):
+        clause = sent[max(0, min(m.start() - s, pred.start() if pred else len(sent)) - 80) :]
+        if _AUTO_STRONG.search(clause):
             auto = True
-        elif _OPTIONAL.search(sent):
+        elif _OPTIONAL.search(clause):
             auto = False
         else:
-            auto = bool(_WILL.search(sent))
+            auto = bool(_WILL.search(clause))
         score = 2 + (2 if auto else 0) + (1 if _notice_in(text, s, e) else 0)
         if term is not None and 0 <= s - term.start <= 1500:
             score += 2
