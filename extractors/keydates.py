@@ -84,7 +84,10 @@ def next_notice_deadline(
 
 # --- text helpers -----------------------------------------------------------------------------------
 _FOOTER = re.compile(r"Source:[^\n]{0,200}?\d{1,2}/\d{1,2}/\d{4}")  # EDGAR filing stamps in CUAD texts
-_SENT_END = re.compile(r"(?:[.;!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9(])(?!(?:19|20)\d\d\b)|\n\s*\n|\f)")
+_SENT_END = re.compile(
+    r"(?:[.;!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9(])(?!(?:19|20)\d\d\b)|\n\s*\n|\f"
+    r"|\n(?=[ \t]*(?:\d+(?:\.\d+)+\.?|\d{1,2}\.|\([a-z0-9]{1,3}\)|ARTICLE|Article|SECTION|Section\s+\d)\s))"  # a numbered line starts a clause
+)
 
 
 def _sentence(text: str, pos: int, end: int | None = None, limit: int = 700) -> tuple[int, int]:
@@ -427,6 +430,7 @@ _TERM_SUBJECT = re.compile(
     r"|[\"“]?\s*(?:initial\s+)?term\s*[\"”]?\s*(?:shall\s+mean|means)|\bcontract\s+period\b|(?-i:\b(?:TERM|Term)\s*:)"
     r"|\bit\s+shall\s+have\s+a\s+(?:duration|term)\s+of"
     r"|\bthis\s+(?:agreement|contract)\s+is\s+(?:valid|for\s+a\s+(?:term|period))|\bterm\s+of\s+(?:cooperation|the\s+license)"
+    r"|\b(?:your|the\s+executive'?s?|the\s+consultant'?s?)\s+(?:employment|engagement|appointment)\b"
     r"|\b(?:expiration|termination|expiry|end)\s+date\s*:",
     re.I,
 )
@@ -480,6 +484,9 @@ _PERPETUAL = re.compile(
     r"perpetu|indefinite(?:ly|\s+(?:period|term|duration|time))|in\s+perpetuity"
     r"|until\s+(?:it\s+is\s+|this\s+agreement\s+is\s+|so\s+)?terminated|unless\s+and\s+until|until\s+termination"
     r"|until\s+(?:either|one|a|the)\s+(?:party|parties)\s+(?:terminates|gives|informs|provides|notifies|elects)"
+    # ends on an event, not a date ("until the expiration of the Royalty Term", "through the completion of the services")
+    r"|(?:until|through)\s+(?:the\s+)?(?:later\s+of\s+|earlier\s+of\s+)?(?:the\s+)?(?:expiration|termination|completion|end)\s+(?:or\s+(?:earlier\s+)?termination\s+)?of\b"
+    r"|\bday\s+following\s+(?:a|the)\s+(?:written\s+)?notice|until\s+the\s+earlier\s+to\s+occur"
     r"|(?:end|expire|terminate)s?\s+(?:only\s+)?when\s+terminated|for\s+so\s+long\s+as|as\s+long\s+as"
     ,
     re.I,
