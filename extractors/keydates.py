@@ -486,6 +486,7 @@ _PERPETUAL = re.compile(
     r"|until\s+(?:either|one|a|the)\s+(?:party|parties)\s+(?:terminates|gives|informs|provides|notifies|elects)"
     # ends on an event, not a date ("until the expiration of the Royalty Term", "through the completion of the services")
     r"|(?:until|through)\s+(?:the\s+)?(?:later\s+of\s+|earlier\s+of\s+)?(?:the\s+)?(?:expiration|termination|completion|end)\s+(?:or\s+(?:earlier\s+)?termination\s+)?of\b"
+    r"(?!\s+(?:the\s+|this\s+|its\s+)?(?:initial\s+|then[\s-]current\s+|renewal\s+)?(?:term|agreement)\b)"
     r"|\bday\s+following\s+(?:a|the)\s+(?:written\s+)?notice|until\s+the\s+earlier\s+to\s+occur"
     r"|(?:end|expire|terminate)s?\s+(?:only\s+)?when\s+terminated|for\s+so\s+long\s+as|as\s+long\s+as"
     ,
@@ -530,7 +531,7 @@ _TERM_DURATION_BEFORE = re.compile(
 _NOT_TERM_DURATION_AFTER = re.compile(r"\s*(?:'s?|’s?)?\s*(?:\(\s*\w+\s*\)\s*)?(?:prior|notice|before|in\s+advance|written|advance|cure|after\s+(?:receipt|notice|written|the\s+date\s+of\s+(?:notice|receipt)))", re.I)
 _NOT_TERM_DURATION_BEFORE = re.compile(
     r"(?:upon|least|with|giving|than|within|and\s+for|notice\s+of|only|additional|successive|renewal|extension"
-    r"|(?:renew|extend)\w*(?:\s+\w+){0,6}?\s+for)\s*(?:a|an|the|period\s+of|further)?\s*$",
+    r"|renew\w*(?:\s+\w+){0,6}?\s+for)\s*(?:a|an|the|period\s+of|further)?\s*$",
     re.I,
 )
 _RENEWAL_WORDS = re.compile(r"additional|successive|further|renewal|extension", re.I)
