@@ -16,7 +16,10 @@ export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 export DO_NOT_TRACK := 1
 export MILESTONES_HOME := $(CURDIR)
 
-.PHONY: install demo test test-e2e test-slow test-distributed bench eval airflow lint lock clean help
+# Debian packages the tests use: OCR for scanned PDFs, Chromium for the browser tests.
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-eng chromium
+
+.PHONY: install system-deps demo test test-e2e test-slow test-distributed bench eval airflow lint lock clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -27,7 +30,15 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)  ## create .venv and install the pinned stack
+install: system-deps $(STAMP)  ## create .venv and install the pinned stack (+ Debian OCR/Chromium packages)
+
+system-deps:  ## install the Debian packages above when missing (needs root; otherwise prints the command)
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "warning: missing Debian packages:$$missing — run: sudo apt-get install$$missing"; fi
 
 demo: install  ## run the nightly DAGs over the bundled sample contracts and print a summary
 	$(PY) -m milestones.demo --as-of $(AS_OF)

@@ -47,15 +47,20 @@ def _extract_one(job: tuple[str, str, float]) -> dict:
     from .text import load_document
 
     path, as_of, threshold = job
+
+    def empty(warning: str) -> dict:
+        return ContractExtraction(Path(path).stem, path, KeyDates(), warnings=(warning,)).to_dict()
+
     try:
         doc = load_document(path)
     except DocumentError as exc:
-        empty = ContractExtraction(Path(path).stem, path, KeyDates(), warnings=(f"{exc.reason}: {exc}",))
-        return empty.to_dict()
+        return empty(f"{exc.reason}: {exc}")
     except OSError as exc:
-        empty = ContractExtraction(Path(path).stem, path, KeyDates(), warnings=(f"unreadable: {exc}",))
-        return empty.to_dict()
-    return extract_document(doc, dt.date.fromisoformat(as_of), threshold).to_dict()
+        return empty(f"unreadable: {exc}")
+    try:
+        return extract_document(doc, dt.date.fromisoformat(as_of), threshold).to_dict()
+    except Exception as exc:  # one odd document must not end a 500-contract run: report it in its own result
+        return empty(f"extractor_error: {type(exc).__name__}: {exc}; please report this file")
 
 
 def cmd_extract(args: argparse.Namespace) -> int:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -74,13 +75,23 @@ def plan(
     inbox: Path | None = None,
     warehouse: Path | None = None,
     batch_size: int = BATCH_SIZE,
-    reprocess: bool = False,
+    reprocess: bool | Collection[str] = False,
+    *,
+    source_system: str = "folder",
+    run_id: str | None = None,
+    complete_listing: bool = True,
 ) -> PlanResult:
-    """List the inbox, skip contracts whose bytes and extractor/model versions are unchanged, split the rest."""
+    """List the inbox, skip contracts whose bytes and extractor/model versions are unchanged, split the rest.
+
+    reprocess: True re-extracts everything, a collection of contract ids only those (see milestones.reprocess).
+    source_system: what the inbox mirrors (folder, or a CLM staging inbox: ironclad, docusign_clm);
+    complete_listing: whether the inbox holds every live contract of that system (then missing ones are
+    soft-deleted at load; a CLM staging inbox after an incremental pull is not a complete listing).
+    """
     paths = get_paths()
     inbox = Path(inbox or paths.inbox)
     warehouse = Path(warehouse or paths.warehouse)
-    run_id = run_id_for(logical_date)
+    run_id = run_id or run_id_for(logical_date)
     if not inbox.is_dir():
         raise FileNotFoundError(f"inbox {inbox} does not exist; set MILESTONES_INBOX to the contracts folder")
     extractor_version, model_version = versions()
@@ -97,9 +108,15 @@ def plan(
     duplicates: list[dict[str, Any]] = []
     present: list[str] = []
     known_hashes = {v["document_id"]: cid for cid, v in known.items() if v.get("status") == "active"}
+    path_by_id: dict[str, str] = {}
+    clashes: list[dict[str, Any]] = []
     for f in files:
         cid = f.stem
         digest = _sha256(f)
+        if cid in path_by_id:  # contract id = file stem: "x.pdf" and "x.docx" cannot both be contract "x"
+            clashes.append({"contract_id": cid, "path": str(f), "hash": digest, "other": path_by_id[cid]})
+            continue
+        path_by_id[cid] = str(f)
         other = first_by_hash.get(digest) or (known_hashes.get(digest) if known_hashes.get(digest) != cid else None)
         if other and other != cid:
             duplicates.append({"contract_id": cid, "path": str(f), "hash": digest, "duplicate_of": other})
@@ -114,7 +131,8 @@ def plan(
             and k["model_version"] == model_version
             and k["status"] == "active"
         )
-        if (unchanged or digest in held) and not reprocess:
+        forced = reprocess is True or (not isinstance(reprocess, bool) and cid in reprocess)
+        if (unchanged or digest in held) and not forced:
             skipped.append(cid)
         else:
             todo.append({"contract_id": cid, "path": str(f), "hash": digest, "size_bytes": f.stat().st_size})
@@ -137,12 +155,15 @@ def plan(
                 "logical_date": logical_date.isoformat(),
                 "inbox": str(inbox),
                 "warehouse": str(warehouse),
+                "source_system": source_system,
+                "complete_listing": complete_listing,
                 "extractor_version": extractor_version,
                 "model_version": model_version,
                 "seen": len(files),
                 "to_process": len(todo),
                 "skipped": skipped,
                 "duplicates": duplicates,
+                "clashes": clashes,
                 "present": present,
                 "batches": batches,
             },
@@ -152,21 +173,50 @@ def plan(
     return PlanResult(str(manifest), batches)
 
 
-def _load_document(path: str):
-    try:
-        from extractors.guard import load_document_guarded
-    except ImportError:
-        from extractors.text import load_document
+def doc_limits(env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(timeout_s, max_memory_mb) for reading one document, from MILESTONES_DOC_TIMEOUT_S (default 60) and
+    MILESTONES_DOC_MAX_MEMORY_MB (default 1024, 0 = no cap): one bad file cannot stall or sink a batch."""
+    from extractors.errors import MilestonesError
 
-        return load_document(path)
-    return load_document_guarded(path)
+    env = dict(os.environ) if env is None else env
+    out = []
+    for name, default in (("MILESTONES_DOC_TIMEOUT_S", 60.0), ("MILESTONES_DOC_MAX_MEMORY_MB", 1024.0)):
+        raw = env.get(name) or str(default)
+        try:
+            value = float(raw)
+        except ValueError:
+            value = -1.0
+        if value < 0 or (value == 0 and name.endswith("TIMEOUT_S")):
+            raise MilestonesError(f"{name}={raw!r}: set it to a positive number of seconds/MB (default {default:g})")
+        out.append(value)
+    return out[0], out[1]
 
 
-def extract_batch(batch_path: str, review_threshold: float = 0.85) -> str:
-    """Extract every contract of one batch; unreadable files become quarantine records, never exceptions."""
+def _load_document(path: str, timeout_s: float, max_memory_mb: float):
+    from extractors.guard import load_document_guarded
+
+    return load_document_guarded(path, timeout_s=timeout_s, max_memory_mb=max_memory_mb)
+
+
+def extract_batch(
+    batch_path: str,
+    review_threshold: float = 0.85,
+    timeout_s: float | None = None,
+    max_memory_mb: float | None = None,
+) -> str:
+    """Extract every contract of one batch; unreadable files become quarantine records, never exceptions.
+
+    Each file is read in a child process under a time and memory limit (see doc_limits)."""
+    from extractors.amendments import describe_amendment
     from extractors.errors import DocumentError
     from extractors.pipeline import extract_document
+    from extractors.text import warm_up
 
+    log = logging.getLogger(__name__)
+    env_timeout, env_memory = doc_limits()
+    timeout_s = env_timeout if timeout_s is None else timeout_s
+    max_memory_mb = env_memory if max_memory_mb is None else max_memory_mb
+    warm_up()  # import the readers once here: every guarded child is forked from this process (~0.3 s each)
     batch = json.loads(Path(batch_path).read_text())
     as_of = dt.date.fromisoformat(batch["logical_date"])
     out = Path(batch_path).parent.parent / "extract" / (Path(batch_path).stem + ".jsonl")
@@ -175,7 +225,7 @@ def extract_batch(batch_path: str, review_threshold: float = 0.85) -> str:
         for item in batch["items"]:
             started = time.perf_counter()
             try:
-                doc = _load_document(item["path"])
+                doc = _load_document(item["path"], timeout_s, max_memory_mb)
                 rec = extract_document(doc, as_of, review_threshold).to_dict()
                 rec.update(
                     kind="extraction",
@@ -184,17 +234,21 @@ def extract_batch(batch_path: str, review_threshold: float = 0.85) -> str:
                     size_bytes=item["size_bytes"],
                     mime=doc.mime,
                     ocr_confidence=doc.ocr_confidence,
+                    amendment=describe_amendment(doc.text),
                     seconds=round(time.perf_counter() - started, 4),
                 )
             except DocumentError as exc:
                 rec = {"kind": "quarantine", "stage": "extract", "contract_id": item["contract_id"],
                        "source": item["path"], "content_hash": item["hash"], "reason": exc.reason,
-                       "message": f"{Path(item['path']).name}: {exc}"}  # fmt: skip
+                       "message": str(exc) if Path(item["path"]).name in str(exc)
+                                  else f"{Path(item['path']).name}: {exc}"}  # fmt: skip
             except Exception as exc:  # an extractor bug must not stop the night; it is quarantined with its type
                 rec = {"kind": "quarantine", "stage": "extract", "contract_id": item["contract_id"],
                        "source": item["path"], "content_hash": item["hash"], "reason": "extractor_error",
                        "message": f"{Path(item['path']).name}: {type(exc).__name__}: {exc}; the file is kept, "
                                   "report it with this message"}  # fmt: skip
+            if rec["kind"] == "quarantine":
+                log.warning("quarantined %s (%s): %s", item["path"], rec["reason"], rec["message"])
             fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n")
     os.replace(tmp, out)
     return str(out)
@@ -222,6 +276,7 @@ class RunSummary:
     milestones_removed: int
     soft_deleted: int
     gate_failed_batches: int
+    amendments: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -232,7 +287,7 @@ def load(
     extract_paths: Iterable[str],
     failed_batches: dict[str, str] | None = None,
     always_review_types: tuple[str, ...] = ("payment", "compliance"),
-    our_parties: tuple[str, ...] = (),
+    our_parties: tuple[str, ...] | None = None,
 ) -> RunSummary:
     """The single writer: merge passing batches into the register and record quarantine and run stats.
 
@@ -243,10 +298,15 @@ def load(
     run_id = manifest["run_id"]
     logical_date = dt.date.fromisoformat(manifest["logical_date"])
     failed_batches = failed_batches or {}
+    if our_parties is None:  # names of the company running the pipeline, so the other party is the counterparty
+        our_parties = tuple(p.strip() for p in os.environ.get("MILESTONES_OUR_PARTIES", "").split(";") if p.strip())
     records = read_batch_output(p for p in extract_paths if p not in failed_batches)
     extractions = [r for r in records if r.get("kind") == "extraction"]
     bad_docs = [r for r in records if r.get("kind") == "quarantine"]
+    source_system = manifest.get("source_system", "folder")
     with open_register(manifest["warehouse"]) as con:
+        from .amendments import apply_amendments, carry_parent_links
+
         con.execute("begin transaction")
         start_run(con, run_id, logical_date, manifest["extractor_version"], manifest["model_version"])
         write_business_calendar(con, logical_date.year - 6, logical_date.year + 6)
@@ -256,21 +316,33 @@ def load(
                            contract_id=rec.get("contract_id"), source_path=rec.get("source"),
                            content_hash=rec.get("content_hash"))  # fmt: skip
         for d in manifest["duplicates"]:
+            logging.getLogger(__name__).warning(
+                "quarantined %s (duplicate): same bytes as contract %s; remove the copy", d["path"], d["duplicate_of"]
+            )
             quarantine(con, run_id, "ingest", "duplicate",
                        f"{Path(d['path']).name} has the same content as contract {d['duplicate_of']}; "
                        "remove the copy or, if it is a different contract, fix the file",
                        contract_id=d["contract_id"], source_path=d["path"], content_hash=d["hash"])  # fmt: skip
+        for c in manifest.get("clashes", []):
+            quarantine(con, run_id, "ingest", "contract_id_clash",
+                       f"{Path(c['path']).name} has the same name as {Path(c['other']).name}, so both would be "
+                       f"contract {c['contract_id']!r}; rename one of them",
+                       source_path=c["path"], content_hash=c["hash"])  # fmt: skip
         for r in bad_docs:
             quarantine(con, run_id, r["stage"], r["reason"], r["message"], contract_id=r["contract_id"],
                        source_path=r["source"], content_hash=r["content_hash"])  # fmt: skip
+        carry_parent_links(con, extractions, source_system)
         stats = load_extractions(con, run_id, extractions, always_review_types=always_review_types,
-                                 our_parties=our_parties)  # fmt: skip
-        deleted = soft_delete_missing(con, run_id, manifest["present"], "folder")
+                                 source_system=source_system, our_parties=our_parties)  # fmt: skip
+        deleted = 0
+        if manifest.get("complete_listing", True):
+            deleted = soft_delete_missing(con, run_id, manifest["present"], source_system)
+        amended = apply_amendments(con, run_id, logical_date, extractions)
         status = "gate_failed" if failed_batches else "loaded"
         finish_run(
             con, run_id, status,
             contracts_seen=manifest["seen"], contracts_processed=len(extractions),
-            contracts_skipped=len(manifest["skipped"]), contracts_quarantined=len(bad_docs) + len(manifest["duplicates"]),
+            contracts_skipped=len(manifest["skipped"]), contracts_quarantined=len(bad_docs) + len(manifest["duplicates"]) + len(manifest.get("clashes", [])),
             milestones_loaded=stats.milestones_inserted + stats.milestones_updated,
         )  # fmt: skip
         con.execute("commit")
@@ -279,6 +351,7 @@ def load(
         skipped=len(manifest["skipped"]), quarantined=len(bad_docs), duplicates=len(manifest["duplicates"]),
         milestones_inserted=stats.milestones_inserted, milestones_updated=stats.milestones_updated,
         milestones_removed=stats.milestones_removed, soft_deleted=deleted, gate_failed_batches=len(failed_batches),
+        amendments={k: v for k, v in amended.__dict__.items() if k != "notes"} | {"notes": amended.notes[:20]},
     )  # fmt: skip
     (Path(manifest_path).parent / "load_summary.json").write_text(json.dumps(summary.to_dict(), indent=1))
     return summary
