@@ -1,8 +1,9 @@
 {{ config(contract={'enforced': true}) }}
 
--- One row per obligation occurrence, with its status as of the run's reference date.
+-- One row per obligation occurrence: due date, status as of the run's reference date, owner, contract,
+-- type, confidence, review state, and where the obligation waits on another one, that predecessor's state.
 with occurrences as (
-    select * from {{ ref('int_obligations_expanded') }}
+    select * from {{ ref('int_obligations_statused') }}
 ),
 
 milestones as (
@@ -17,14 +18,22 @@ owners as (
     select * from {{ ref('int_obligations_owned') }}
 ),
 
-tasks as (
+dependencies as (
+    select * from {{ ref('int_milestone_dependencies') }}
+),
+
+-- a milestone's state as a predecessor: done when every occurrence is, else its earliest pending occurrence
+milestone_states as (
     select
-        occurrence_id,
-        bool_or(is_done) as is_task_done,
-        max(task_status) as task_status,
-        max(completed_at) as task_completed_at
-    from {{ ref('stg_register__pm_tasks') }}
-    group by occurrence_id
+        milestone_id,
+        case
+            when bool_and(obligation_status in ('completed', 'cancelled')) then 'completed'
+            else arg_min(obligation_status, coalesce(due_date, date '9999-12-31'))
+                filter (where obligation_status not in ('completed', 'cancelled'))
+        end as milestone_state,
+        min(due_date) filter (where obligation_status not in ('completed', 'cancelled')) as next_due_date
+    from occurrences
+    group by milestone_id
 ),
 
 joined as (
@@ -32,6 +41,8 @@ joined as (
         o.occurrence_id,
         o.milestone_id,
         o.contract_id,
+        c.counterparty_id,
+        d.predecessor_milestone_id,
         c.counterparty,
         m.obligation_type,
         m.milestone_name,
@@ -40,37 +51,42 @@ joined as (
         m.clause_reference,
         m.evidence_text,
         m.recurrence,
+        o.recurrence_method,
         w.owner,
         w.owner_kind,
         w.owner_email,
         w.owner_channel,
         w.manager,
         m.review_status,
-        t.task_status,
-        case
-            when m.lifecycle_status = 'cancelled' or c.is_deleted then 'cancelled'
-            when m.lifecycle_status = 'completed' or coalesce(t.is_task_done, false) then 'completed'
-            when o.due_date is null then 'awaiting_trigger'
-            when o.due_date < {{ as_of() }} then 'overdue'
-            else 'open'
-        end as obligation_status,
+        o.task_status,
+        o.obligation_status,
+        o.contract_term_status,
+        d.dependency_status,
+        p.milestone_state as predecessor_status,
         m.amount,
         m.percentage,
         m.confidence,
-        case when o.due_date is not null then cast(date_diff('day', {{ as_of() }}, o.due_date) as integer) end
-            as days_until_due,
+        o.days_until_due,
         o.is_recurring,
         m.needs_review,
         m.is_cleared_for_fanout,
         w.is_default_owner,
+        coalesce(
+            p.milestone_state in ('overdue', 'lapsed')
+            or (p.milestone_state <> 'completed' and p.next_due_date > o.due_date),
+            false
+        ) as is_predecessor_late,
         o.due_date,
-        {{ as_of() }} as as_of_date,
-        coalesce(t.task_completed_at, m.completed_at) as completed_at
+        p.next_due_date as predecessor_due_date,
+        o.anchor_date,
+        o.as_of_date,
+        o.completed_at
     from occurrences as o
     inner join milestones as m on o.milestone_id = m.milestone_id
     inner join contracts as c on o.contract_id = c.contract_id
     left join owners as w on o.milestone_id = w.milestone_id
-    left join tasks as t on o.occurrence_id = t.occurrence_id
+    left join dependencies as d on o.milestone_id = d.milestone_id
+    left join milestone_states as p on d.predecessor_milestone_id = p.milestone_id
 )
 
 select * from joined

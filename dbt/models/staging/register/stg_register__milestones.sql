@@ -23,6 +23,7 @@ renamed as (
         depends_on,
         source_text as evidence_text,
         origin,
+        first_seen_run,
         lifecycle_status,
         review_status,
         rule_amount,
@@ -34,6 +35,7 @@ renamed as (
         page as evidence_page,
         needs_review,
         review_status in ('not_required', 'approved', 'edited', 'rereview') as is_cleared_for_fanout,
+        coalesce(json_exists(human_fields, '$.due_date'), false) as is_due_date_human,
         due_date,
         rule_date,
         completed_at
