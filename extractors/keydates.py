@@ -197,6 +197,7 @@ _NAMED_DOC = re.compile(
     rf"(?:[\w&'.,/-]+\s+){{0,7}}?{_DOC_NOUN}\b",
     re.I,
 )
+_NAMED_OTHER = re.compile(r"(?<!this\s)(?<!This\s)(?-i:\b[A-Z][a-z][\w&'-]*(?:\s+[A-Z][\w&'-]*){0,4}\s+(?:Agreement|Contract|License|Lease))\s*,?\s*$")
 _DATE_VERB = re.compile(r"\b(?:dated|made|entered|executed|signed|effective|as\s+of|of)\b", re.I)
 
 
@@ -385,6 +386,8 @@ def _effective_date(ctx: _Ctx, agreement: dt.date | None) -> tuple[dt.date | Non
                 continue
             if after and kind != "define" and _other_agreement(text[max(0, after[0].start - 160) : after[0].start]):
                 continue
+            if after and kind == "effective" and m.start() > 1500 and _NAMED_OTHER.search(text, max(s, m.start() - 80), m.start()):
+                continue  # "the McKesson Distribution Agreement effective April 20, 2010" in the body names another one
             if kind in ("effective", "start"):
                 if _NOT_A_START.match(text, m.end()) or _PERIOD_BEFORE.search(text, max(s, m.start() - 40), m.start()):
                     continue
@@ -421,14 +424,15 @@ def _effective_date(ctx: _Ctx, agreement: dt.date | None) -> tuple[dt.date | Non
 _TERM_SUBJECT = re.compile(
     r"\b(?:the\s+)?(?:initial\s+|original\s+|primary\s+|basic\s+)?term\s+of\s+(?:this|the)\s+(?:(?:[\w-]+\s+){0,3}?"
     r"(?:agreement|contract|licen[cs]e|lease|jsma|appointment|services?)|(?-i:[A-Z][\w-]+))"
-    r"|\b(?:this|the)\s+(?:[\w-]+\s+){0,3}?(?:agreement|contract|amendment|addendum|jsma)\s+"
+    r"|\b(?:this|the)\s+(?:[\w-]+\s+){0,3}?(?:agreement|contract|amendment|addendum|jsma|venture)\s+"
     r"(?:\([^)]{0,40}\)\s+)?(?:[^.;]{0,60}?\b(?:shall|will|is|to|be)\s+(?:\w+\s+){0,2}?)?"
     r"(?:commenc|begin|continu|remain|expir|terminat|becom|tak\w*\s+effect|enter\w*\s+into|com\w*\s+into|effective"
     r"|be\s+(?:valid|effective|in\s+effect|for)|is\s+(?:valid|for)|run|end|appl|last|have\s+a\s+(?:duration|term))"
     r"|\b(?:the\s+)?(?:initial|original|primary)\s+term\b"
     r"|\bthe\s+(?:effective\s+)?[\"“]?term[\"”]?\s+(?:\([^)]{0,30}\)\s+)?(?:shall|will|is|commences|begins)"
     r"|[\"“]?\s*(?:initial\s+)?term\s*[\"”]?\s*(?:shall\s+mean|means)|\bcontract\s+period\b|(?-i:\b(?:TERM|Term)\s*:)"
-    r"|\bit\s+shall\s+have\s+a\s+(?:duration|term)\s+of"
+    r"|\bit\s+shall\s+have\s+a\s+(?:duration|term)\s+of|(?-i:\bTERM\s+OF\s+[A-Z]+\b)"
+    r"|\(\s*(?:the\s+)?[\"“]\s*(?:initial\s+)?term\s*[\"”]\s*\)|\bduration\s+of\s+this\b"
     r"|\bthis\s+(?:agreement|contract)\s+is\s+(?:valid|for\s+a\s+(?:term|period))|\bterm\s+of\s+(?:cooperation|the\s+license)"
     r"|\b(?:your|the\s+executive'?s?|the\s+consultant'?s?)\s+(?:employment|engagement|appointment)\b"
     r"|\b(?:expiration|termination|expiry|end)\s+date\s*:",
@@ -472,7 +476,8 @@ _TERM_OPENING = re.compile(
 _EVENT_START = re.compile(
     r"(?:commenc|begin|effective|start)\w*\s+(?:as\s+of\s+|on\s+|upon\s+|with\s+)?(?:the\s+|that\s+)?(?:date|day)\s+"
     r"(?:\([^)]*\)\s*)?(?:on\s+which|upon\s+which|when|that|the|of)\s+"
-    r"(?!(?:this\b|execution|signature|signing|its\s+(?:execution|signature)|the\s+(?:last\s+)?(?:execution|signature)|the\s+parties))",
+    r"(?!(?:this\b|execution|signature|signing|its\s+(?:execution|signature)|the\s+(?:last\s+)?(?:execution|signature)|the\s+parties"
+    r"|it\s+is\s+(?:signed|executed)|(?:it|this\s+agreement)\s+has\s+been\s+(?:signed|executed)))",
     re.I,
 )
 _CONTRACT_YEAR_END = re.compile(
@@ -502,7 +507,7 @@ _START_CUE = re.compile(
     r"(?:commenc\w*|begin\w*|start\w*|effective|from|as\s+of|term\s*:|period\s*:)\s*(?:on|as\s+of|with)?\s*(?:the\s+)?$", re.I
 )
 _ANCHOR = re.compile(
-    r"\s*(?:period\s+|term\s+)?(?:\([^)]{0,30}\)\s*)?(?:from|after|following|of|commencing|beginning|starting|since)\s+(?:on\s+|with\s+|from\s+)?(?:and\s+(?:after|including)\s+)?(?:the\s+)?"
+    r"\s*(?:period\s+|term\s+)?(?:\([^)]{0,30}\)\s*)?(?:from|after|following|of|commencing|beginning|starting|since)\s+(?:on\s+|with\s+|from\s+|as\s+of\s+)?(?:and\s+(?:after|including)\s+)?(?:the\s+)?"
     r"(?P<anchor>(?:date\s+of\s+(?:the\s+)?)?effective\s+date|commencement\s+date|execution\s+date"
     r"|date\s+(?:hereof|of\s+(?:this\s+|the\s+)?(?:agreement|execution|signature)"
     r"|first\s+(?:above\s+)?(?:written|set\s+forth|stated))|execution|signing|date\s+of\s+the\s+last\s+signature"
