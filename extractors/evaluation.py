@@ -20,12 +20,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from .cuad import CREDIT, FIELDS, Gold, ManifestRow, gold_for_row, load_labels, load_manifest, split_rows
+from .cuad import (
+    CREDIT,
+    FIELDS,
+    Gold,
+    ManifestRow,
+    duration_key,
+    gold_for_row,
+    load_labels,
+    load_manifest,
+    normalize_answer,
+    split_rows,
+)
+from .dates import get_dates
+from .durations import get_durations
 from .errors import MilestonesError
 from .keydates import explain_key_dates
 from .schema import KeyDates
 
-__all__ = ["SCORED_FIELDS", "Record", "FieldScore", "score", "run_eval", "half_of"]
+__all__ = ["SCORED_FIELDS", "Record", "FieldScore", "score", "run_eval", "half_of", "gold_contradicts_span"]
 
 SCORED_FIELDS: tuple[str, ...] = (
     "agreement_date",
@@ -63,6 +76,7 @@ class FieldScore:
     fn: int = 0
     excluded: int = 0
     misses: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # doc, gold, pred, evidence, span
+    contradicted: int = 0  # misses whose gold answer disagrees with the clause text CUAD highlighted for it
 
     @property
     def precision(self) -> float:
@@ -81,7 +95,7 @@ class FieldScore:
         return {
             "gold": self.gold, "predicted": self.predicted, "tp": self.tp, "fp": self.fp, "fn": self.fn,
             "excluded": self.excluded, "precision": round(self.precision, 4), "recall": round(self.recall, 4),
-            "f1": round(self.f1, 4),
+            "f1": round(self.f1, 4), "misses_gold_contradicts_span": self.contradicted,
         }  # fmt: skip
 
 
@@ -121,10 +135,37 @@ def score(records: Iterable[Record], fields: Sequence[str] = SCORED_FIELDS) -> d
             if not gold.empty:
                 s.fn += 1
             if has_pred or not gold.empty:
+                if gold_contradicts_span(f, gold, rec.gold_spans.get(f, "")):
+                    s.contradicted += 1
                 s.misses.append(
                     (rec.doc_id, gold.raw or "—", _shown(pred), rec.evidence.get(f, ""), rec.gold_spans.get(f, ""))
                 )
     return out
+
+
+def gold_contradicts_span(field_name: str, gold: Gold, span: str) -> bool:
+    """True when CUAD's answer is absent from the very clause text its experts highlighted for it.
+
+    Checked where the answer is read straight off the clause: agreement and effective dates (the span states
+    full dates and none is the answer, e.g. span "7th day of September, 1999", answer 7/7/99) and notice
+    periods (the span states durations and none has the answer's length). Computed answers (expiration
+    dates, renewal terms) are never flagged.
+    """
+    if gold.empty or gold.excluded or not span.strip("[] "):
+        return False
+    if field_name in ("agreement_date", "effective_date"):
+        found = {d.value for d in get_dates(span) if d.value is not None}
+        return bool(found) and not (found & set(gold.values))
+    if field_name == "renewal_notice_period":
+        keys = {duration_key(d.iso()) for d in get_durations(span)}
+        return bool(keys) and not (keys & set(gold.values))
+    return False
+
+
+def _gold_of(field_name: str, raw: str) -> Gold:
+    if field_name == "auto_renewal" or raw == "—":
+        return Gold("")
+    return normalize_answer(field_name, raw)
 
 
 def micro(scores: dict[str, FieldScore]) -> tuple[float, float, float]:
@@ -181,12 +222,15 @@ def extract_records(
 
 
 def _table(scores: dict[str, FieldScore], out: TextIO) -> None:
-    out.write(f"{'field':<23}{'gold':>6}{'pred':>6}{'TP':>6}{'FP':>5}{'FN':>5}{'excl':>6}{'P':>8}{'R':>8}{'F1':>8}  target\n")
+    out.write(
+        f"{'field':<23}{'gold':>6}{'pred':>6}{'TP':>6}{'FP':>5}{'FN':>5}{'excl':>6}{'P':>8}{'R':>8}{'F1':>8}"
+        f"  target    gold≠span\n"
+    )
     for f, s in scores.items():
         mark = "ok" if s.f1 >= TARGETS.get(f, 0) else "below"
         out.write(
             f"{f:<23}{s.gold:>6}{s.predicted:>6}{s.tp:>6}{s.fp:>5}{s.fn:>5}{s.excluded:>6}"
-            f"{s.precision:>8.3f}{s.recall:>8.3f}{s.f1:>8.3f}  {TARGETS.get(f, 0):.2f} {mark}\n"
+            f"{s.precision:>8.3f}{s.recall:>8.3f}{s.f1:>8.3f}  {TARGETS.get(f, 0):.2f} {mark:<6}{s.contradicted:>6}\n"
         )
     p, r, f1 = micro(scores)
     out.write(f"{'micro (all fields)':<23}{'':>39}{p:>8.3f}{r:>8.3f}{f1:>8.3f}\n")
@@ -219,6 +263,7 @@ def run_eval(args: argparse.Namespace, out: TextIO | None = None) -> int:
         "FN = gold non-empty and prediction ≠ gold.\n"
         "gold: partial dates ([]/[]/2020) and unreadable answers are excluded (column excl); "
         "1 year == 12 months; renewal count and 'successive' ignored;\n"
+        "      gold≠span counts misses whose answer is not in the clause CUAD highlighted for it (label noise);\n"
         "      alternatives (a; b) all accepted; auto_renewal derived from the Renewal Term answer + "
         "highlighted clause (extractors.cuad.derive_auto_renewal).\n\n"
     )
@@ -242,7 +287,8 @@ def run_eval(args: argparse.Namespace, out: TextIO | None = None) -> int:
             shown = s.misses if limit < 0 else s.misses[:limit]
             out.write(f"\nmisses: {f} ({len(shown)} of {len(s.misses)})\n")
             for doc, gold, pred, evidence, span in shown:
-                out.write(f"  {doc[:60]}\n    gold={gold}  predicted={pred}\n")
+                flag = "  [gold ≠ its highlighted span]" if gold_contradicts_span(f, _gold_of(f, gold), span) else ""
+                out.write(f"  {doc[:60]}\n    gold={gold}  predicted={pred}{flag}\n")
                 if evidence:
                     out.write(f"    evidence: {_short(evidence)}\n")
                 if span and span != "[]":

@@ -17,7 +17,7 @@ import pytest
 
 from extractors.cli import main
 from extractors.cuad import FIELDS, Gold, derive_auto_renewal, duration_key, load_manifest, normalize_answer
-from extractors.evaluation import Record, half_of, score
+from extractors.evaluation import Record, gold_contradicts_span, half_of, score
 from extractors.schema import KeyDates
 
 D = dt.date
@@ -242,3 +242,18 @@ def test_eval_on_real_dev_contracts(tmp_path: Path) -> None:
         assert s["tp"] + s["fn"] == s["gold"], f
         assert s["gold"] + s["excluded"] <= 12
     assert sum(s["tp"] for s in scores["fields"].values()) > 0
+
+
+@pytest.mark.parametrize(
+    ("field", "answer", "span", "contradicts"),
+    [
+        ("agreement_date", "7/7/99", "['7th day of September, 1999.']", True),  # the span says September
+        ("agreement_date", "9/7/99", "['7th day of September, 1999.']", False),
+        ("agreement_date", "5/3/16", "['the date of the Closing']", False),  # no date in the span: nothing to check
+        ("renewal_notice_period", "30 days", "['at least sixty (60) days prior to the end']", True),
+        ("renewal_notice_period", "60 days", "['at least sixty (60) days prior to the end']", False),
+        ("expiration_date", "2/10/19", "['five (5) years following the Effective Date']", False),  # computed: never flagged
+    ],
+)
+def test_gold_contradicts_its_own_span(field: str, answer: str, span: str, contradicts: bool) -> None:
+    assert gold_contradicts_span(field, normalize_answer(field, answer), span) is contradicts
