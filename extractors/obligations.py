@@ -34,10 +34,11 @@ from .text import Document, page_at
 __all__ = ["get_obligations", "DECISION_THRESHOLD", "anchors_from_key_dates"]
 
 DECISION_THRESHOLD = 0.5  # P(obligation) needed to emit; chosen on the tuning contracts (see model card)
-_MAX_UNIT = 2500  # longer "sentences" are lists or tables flattened by the text layer: we read their start only
+_MAX_UNIT = 2500
+_CLASSIFY_CHARS = 900  # the classifier reads a clause's start: what it is about is said there, and it keeps extraction fast  # longer "sentences" are lists or tables flattened by the text layer: we read their start only
 
 _QUICK = re.compile(
-    r"\d|\b(?:days?|weeks?|months?|years?|annual|annually|quarter\w*|monthly|weekly|hours?|anniversar\w*|upon|prior|"
+    r"\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d\d-\d\d|\$\s?\d|\b(?:days?|weeks?|months?|years?|annual|annually|quarter\w*|monthly|weekly|hours?|anniversar\w*|upon|prior|"
     r"before|after|following|within|net|each|every|immediately|promptly|concurrent\w*|simultaneous\w*|"
     r"execution|signing|termination|expiration|renew\w*|January|February|March|April|May|June|July|August|"
     r"September|October|November|December)\b",
@@ -57,6 +58,17 @@ _HARD_NEGATIVE = re.compile(
     r"^\s*(?:By|Name|Title|Date|Signature)\s*:|\bexecuted\s+(?:this|as\s+of)\b|^\s*Source\s*:|\bQuickLinks\b",
     re.I,
 )
+_NEGATIVE_HINT = re.compile(
+    r"whereas|recital|witness|therefore|supersede|mean|defined|late\s|interest|penalt|waiver|surviv|deemed|cancel|"
+    r"confidential|governed|counterpart|by:|name:|title:|date:|signature|executed|source\s*:|quicklinks|duties|obligations",
+    re.I,
+)
+
+
+def _is_negative(text: str) -> bool:
+    return bool(_NEGATIVE_HINT.search(text)) and bool(_HARD_NEGATIVE.search(text))
+
+
 _RESTRICTIVE = re.compile(r"\b(?:not|nor|never)\b[^.;]{0,60}\b(?:compete|solicit|hire|disclose|use\s+or\s+disclose|engage\s+in|employ|contest|disparage|sell|approach|contact|market|induce|divert)\b|\bnon-?(?:compet|solicit|disclos)", re.I)
 _CURE = re.compile(r"\bcure[ds]?\b|\bcuring\b|\bremed(?:y|ied)\b", re.I)
 _DUTY = re.compile(
@@ -249,10 +261,12 @@ def _candidates(units: Sequence[_Unit]) -> list[tuple[_Unit, list[DueRuleMention
             header = None
         if _DUTY.search(u.text) and _HEADER.search(u.text) and len(u.text) < 600:
             header, header_age = u.text, 0
-        if not _QUICK.search(u.text) or _DEFINITION.search(u.text) or _HARD_NEGATIVE.search(u.text):
+        if not _QUICK.search(u.text):
             continue
         is_row = header is not None and len(u.text) < 300 and not re.search(r"\b(?:shall|must|will|agrees?)\b", u.text, re.I)
         if is_row:
+            if _DEFINITION.search(u.text) or _is_negative(u.text):
+                continue
             mentions = [m for m in get_due_rules(u.text) if _usable(m, u.text)]
             mentions = [m for m in mentions if m.rule.amount or m.rule.date or m.rule.kind == "recurring" or
                         (m.rule.direction == "on" and m.rule.anchor not in _WEAK_EVENT_ANCHORS and re.search(r"[$€£%]|\d", u.text))]
@@ -261,7 +275,7 @@ def _candidates(units: Sequence[_Unit]) -> list[tuple[_Unit, list[DueRuleMention
             if mentions:
                 out.append((u, mentions, f"{header} {u.text}"))
             continue
-        if not _DUTY.search(u.text):
+        if not _DUTY.search(u.text) or _DEFINITION.search(u.text) or _is_negative(u.text):
             continue
         if _SURVIVAL.search(u.text) and not _OTHER_DUTY.search(u.text):
             continue
@@ -523,7 +537,7 @@ def get_obligations(
     cands = _candidates(units)
     if not cands:
         return []
-    probs = predict_proba([t for _, _, t in cands], model)
+    probs = predict_proba([t[:_CLASSIFY_CHARS] for _, _, t in cands], model)
     known = dict(anchors) if anchors is not None else anchors_from_key_dates(key_dates)
     sections = get_sections(text)
     resolve_party = None

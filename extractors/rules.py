@@ -181,6 +181,8 @@ _NTH_DAY = re.compile(
     r"(?P<each>each|every|the|such|any|a)?\s*(?:applicable\s+|following\s+|next\s+|succeeding\s+)?(?:calendar\s+|fiscal\s+|contract\s+)?(?P<period>month|quarter|year)\b",
     re.I,
 )
+_NTH_HINT = re.compile(r"\d(?:st|nd|rd|th)\b|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|fifteenth|twentieth|twenty|thirtieth|last)\b")
+_FREQ_HINT = re.compile(r"annual|year|month|quarter|week|semi|twice|times|per\s+annum|anniversar")
 _ORDINAL_WORDS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
     "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "fifteenth": 15, "twentieth": 20,
@@ -203,6 +205,11 @@ _EVENT = re.compile(
     r"first\s+commercial\s+sale|written\s+request|notice|notification|issuance|submission|filing|award|exercise|"
     r"renewal|receiving|completing|signing|executing|delivering|final\s+acceptance|go[\s-]live|effective\s+date|dispatch|"
     r"terminates|expires|is\s+terminated|expiration\s+or\s+termination|termination\s+or\s+expiration)\b[^,;.]{0,60})",
+    re.I,
+)
+_EVENT_HINT = re.compile(
+    r"execut|sign|receipt|receiv|deliver|accept|complet|approv|terminat|expir|request|demand|ship|install|invoic|closing|"
+    r"launch|achiev|occurr|commence|commercial\s+sale|notice|notif|issu|submi|filing|award|exercise|renew|dispatch|go[\s-]live|effective\s+date",
     re.I,
 )
 _EVENT_ONLY_CUES = {"upon", "at the time of", "concurrently with", "simultaneously with", "contemporaneously with",
@@ -404,7 +411,9 @@ _ONCE_PER = re.compile(
 
 def _recurring(text: str) -> list[DueRuleMention]:
     out: list[DueRuleMention] = []
-    for m in _DURING_EACH.finditer(text):
+    low = text.lower()
+    has_each = "each" in low or "every" in low or "once" in low or "first" in low
+    for m in (_DURING_EACH.finditer(text) if has_each else ()):
         period = m.group("period").lower()
         if m.group("contract"):
             rule = DueRule(kind="recurring", frequency="annually", anchor="effective_date", direction="on")
@@ -412,18 +421,18 @@ def _recurring(text: str) -> list[DueRuleMention]:
             freq = {"month": "monthly", "quarter": "quarterly", "year": "annually"}[period]
             rule = DueRule(kind="recurring", frequency=freq, anchor=_PERIOD_END_ANCHOR[freq], direction="on")
         out.append(DueRuleMention(m.start(), m.end(), m.group(0), rule, None, 0.8))
-    for m in _ONCE_PER.finditer(text):
+    for m in (_ONCE_PER.finditer(text) if "once" in low else ()):
         period = m.group("period").lower()
         freq = {"month": "monthly", "quarter": "quarterly", "year": "annually"}[period]
         rule = DueRule(kind="recurring", frequency=freq, anchor=_PERIOD_END_ANCHOR[freq], direction="before")
         out.append(DueRuleMention(m.start(), m.end(), m.group(0), rule, None, 0.85))
-    for m in _FIRST_PERIOD.finditer(text):
+    for m in (_FIRST_PERIOD.finditer(text) if "first" in low else ()):
         n = _word_int(m.group("n")) if m.group("n") else 1
         unit = {"year": "years", "month": "months", "quarter": "months"}[m.group("unit").lower()]
         amount = (n or 1) * (3 if m.group("unit").lower() == "quarter" else 1)
         rule = DueRule(kind="relative", amount=amount, unit=unit, direction="within", anchor="effective_date")
         out.append(DueRuleMention(m.start(), m.end(), m.group(0), rule, "the first " + m.group("unit"), 0.75))
-    for m in _NTH_DAY.finditer(text):
+    for m in (_NTH_DAY.finditer(text) if _NTH_HINT.search(low) else ()):
         n = int(m.group("n")) if m.group("n") else _ORDINAL_WORDS.get(re.sub(r"\s+", " ", (m.group("w") or "").lower()), 0)
         period = m.group("period").lower()
         freq = {"month": "monthly", "quarter": "quarterly", "year": "annually"}[period]
@@ -444,7 +453,7 @@ def _recurring(text: str) -> list[DueRuleMention]:
             rule = DueRule(kind="recurring" if recurring else "relative", frequency=freq if recurring else None,
                            anchor=_PERIOD_END_ANCHOR[freq], amount=n, unit=unit, direction=direction)
         out.append(DueRuleMention(m.start(), m.end(), m.group(0), rule, None, 0.9))
-    for m in _ANNIVERSARY.finditer(text):
+    for m in (_ANNIVERSARY.finditer(text) if "anniversar" in low else ()):
         phrase = _clip_anchor(m.group("anchor") or "")
         if re.search(r"thereof\s*$", m.group(0)[: m.start("anchor") - m.start()] if m.group("anchor") is not None else m.group(0), re.I):
             phrase = ""  # "each anniversary thereof": of the date just named, in practice the Effective Date
@@ -459,7 +468,7 @@ def _recurring(text: str) -> list[DueRuleMention]:
         else:
             rule = DueRule(kind="recurring", frequency="annually", anchor=anchor, direction="on")
         out.append(DueRuleMention(m.start(), m.end(), m.group(0), rule, phrase or None, 0.9))
-    for freq, rx in _FREQ_WORDS:
+    for freq, rx in _FREQ_WORDS if _FREQ_HINT.search(low) else ():
         for m in rx.finditer(text):
             if _ADJ_NOT_SCHEDULE.match(text, m.end()) or _OF_THE.search(text[max(0, m.start() - 25) : m.start()]):
                 continue  # "the Monthly Uptime Percentage", "5% of the monthly fees": a measure, not a schedule
@@ -471,8 +480,8 @@ def _recurring(text: str) -> list[DueRuleMention]:
 
 def _events(text: str) -> list[DueRuleMention]:
     out: list[DueRuleMention] = []
-    pos = 0
-    while (m := _EVENT.search(text, pos)) is not None:
+    pos = 0 if _EVENT_HINT.search(text) else len(text) + 1
+    while pos <= len(text) and (m := _EVENT.search(text, pos)) is not None:
         cue = re.sub(r"\s+", " ", m.group("cue").lower())
         event = _clip_anchor(m.group("event"))
         pos = max(m.start("event") + len(event), m.start() + 1)
