@@ -300,7 +300,8 @@ _EFF_CUE = re.compile(
     rf"(?P<label>\(\s*(?:the\s+|this\s+|an?\s+)?{_Q}{{0,2}}[^)]{{0,40}}?(?P<lw>effective|commencement)\s*date\s*{_Q}{{0,2}}\s*\))"
     # "Effective Date" means / shall mean / is
     rf"|(?P<define>{_Q}\s*(?:[\w-]+\s+)?(?P<dw>effective|commencement)\s+date\s*{_Q}\s*(?:of\s+this\s+agreement\s+)?"
-    r"(?:shall\s+|will\s+)?(?:means?|is|be|refers?\s+to))"
+    r"(?:shall\s+|will\s+)?(?:means?|is|be|refers?\s+to)"
+    r"|\b(?:effective|commencement)\s+date\s+(?:of|for)\s+(?:this|the)\s+(?:agreement|contract)\s+(?:shall\s+be|will\s+be|is)\b)"
     # Effective Date: June 1, 2019 / COMMENCEMENT DATE FOR MAINTENANCE UNDER THIS ADDENDUM: MARCH 1, 2001
     r"|(?P<field>(?P<fw>effective|commencement)\s+dates?\s*(?:of\s+(?:this\s+)?agreement\s*)?[:\-–]"
     r"|(?-i:(?:EFFECTIVE|COMMENCEMENT)\s+DATES?\b[^:\n.a-z]{0,50}:)|effective\s+date\s+(?:of\s+)?(?=\w+\.?\s+\d))"
@@ -318,7 +319,7 @@ _SIGNING = re.compile(
     r"|upon\s+(?:the\s+)?(?:its\s+)?(?:full\s+)?(?:execution|signature|signing)|(?:is|are|been|be|has|have)\s+(?:duly\s+)?(?:signed|executed)"
     r"|\bsign\w*\s+(?:and\s+execute\s+)?this\b|\bexecute\w*\s+this\s+(?:agreement|contract)"
     r"|signed\s+by\s+(?:both|all|the|each)\s+part|execution\s+(?:of|by)\s+(?:this|both|all|the)"
-    r"|\bsignatures?\b|last\s+(?:signed|executed)|later\s+of\s+the",
+    r"|\bsignatures?\b|last\s+(?:signed|executed)|later\s+of\s+the|signed\s+acceptance|\bsimultaneously\b",
     re.I,
 )
 _LATEST = re.compile(r"\blast\b|\blater\b|\blatest\b|most\s+recent|both\s+part|all\s+part|below|beneath", re.I)
@@ -335,7 +336,17 @@ _COUNTERPARTS = re.compile(r"counterpart", re.I)
 _SIGNED_AND = re.compile(r"(?:signed|made|executed|dated|entered\s+into)\s+(?:and\s+)?$", re.I)
 _DAY_AFTER = re.compile(r"day\s+(?:after|following)\s+(?:the\s+)?$", re.I)
 _NOT_SIGNING = re.compile(r"\d|after|following|within|prior|unless|only\s+if|\bif\b", re.I)
-_DEFERS = re.compile(r"has\s+the\s+meaning|as\s+defined|set\s+forth\s+in\s+(?:section|article|the\s+preamble)", re.I)
+_DEFERS = re.compile(
+    r"has\s+the\s+meaning|as\s+defined|set\s+forth\s+in\s+(?:section|article|the\s+preamble)"
+    r"|(?:set\s+(?:out|forth)|specified|stated)\s+in\s+(?:the\s+|an?\s+)?(?:addendum|schedule|exhibit|annex|appendix|order)",
+    re.I,
+)
+# a cue about another period ("the Standstill Period" means the period commencing …; "during the period commencing …")
+_FOREIGN_PERIOD = re.compile(
+    r"(?:during\s+the\s+period|[\"“](?!(?:initial\s+)?term\b|contract\s+period)[^\"”]{1,40}[\"”]\s+(?:shall\s+)?means?\s+(?:the\s+|that\s+)?period)"
+    r"\s*(?:of\s+time\s+)?$",
+    re.I,
+)
 _EFF_WORDS = ("effect", "commenc", "begin", "start", "force")
 
 
@@ -377,6 +388,8 @@ def _effective_date(ctx: _Ctx, agreement: dt.date | None) -> tuple[dt.date | Non
                 sig = _SIGNING.search(text, max(s, m.start() - 100), m.start())
                 if sig is not None:
                     value = signing_value(text[sig.start() : m.start()])
+                    if value is not None and re.search(r"day\s+(?:after|following)", text[max(s, sig.start() - 40) : sig.start()], re.I):
+                        value += dt.timedelta(days=1)
                     found = value is not None
         else:
             gap = 90 if kind == "define" else 40 if kind == "field" else 25
@@ -390,6 +403,8 @@ def _effective_date(ctx: _Ctx, agreement: dt.date | None) -> tuple[dt.date | Non
                 continue  # "the McKesson Distribution Agreement effective April 20, 2010" in the body names another one
             if kind in ("effective", "start"):
                 if _NOT_A_START.match(text, m.end()) or _PERIOD_BEFORE.search(text, max(s, m.start() - 40), m.start()):
+                    continue
+                if _FOREIGN_PERIOD.search(text, max(s, m.start() - 90), m.start()):
                     continue
                 if _COUNTERPARTS.search(text, s, e):
                     continue
