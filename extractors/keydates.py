@@ -194,7 +194,7 @@ _DOC_NOUN = (
 # Merger Agreement" or "the Development Agreement" is another one
 _NAMED_DOC = re.compile(
     rf"\b(?P<det>this|these|that\s+certain|the|an?|said|such|existing|original|prior|previous|underlying|its|their|our)\s+"
-    rf"(?:[\w&'.,/-]+\s+){{0,7}}?{_DOC_NOUN}\b",
+    rf"(?:(?!(?:this|these|the|that|an?|its|their|our)\b)[\w&'.,/-]+\s+){{0,7}}?{_DOC_NOUN}\b",
     re.I,
 )
 _NAMED_OTHER = re.compile(r"(?<!this\s)(?<!This\s)(?-i:\b[A-Z][a-z][\w&'-]*(?:\s+[A-Z][\w&'-]*){0,4}\s+(?:Agreement|Contract|License|Lease))\s*,?\s*$")
@@ -236,6 +236,8 @@ def _cue_score(text: str, d: DateMention) -> int:
         return -1
     if len(_SIGNATURE_MARK.findall(text, max(0, d.start - 120), d.start)) >= 2:
         return 0  # a signature-block date: the block's latest date is chosen later
+    if re.search(r"(?:effective|commencement)\s+date\s*[:\-–]?\s*$", left, re.I):
+        return 0  # "Effective Date: January 1, 2019" says when it starts, not when it was made
     if re.match(r"(?:this|the)\s", d.text, re.I) or _SIGNED_CUE.search(left):
         return 3
     if _ALONE.search(left) and re.match(r"[ \t]*(?:\n|$)", text[d.end : d.end + 5]):
