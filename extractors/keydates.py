@@ -797,7 +797,8 @@ _NOTICE_CONTEXT = re.compile(
 _STOP_RENEWAL = re.compile(
     r"non-?renewal|not\s+to\s+(?:renew|extend)|elect\w*\s+not\s+to|intention\s+not\s+to|(?:intent|intention|desire)\s+to\s+terminate"
     r"|(?:terminat|cancel)\w*[^.;]{0,100}?(?:at\s+the\s+)?(?:end|expiration|expiry)\s+of\s+(?:the\s+|its\s+|any\s+|such\s+)?"
-    r"(?:then[\s-]current\s+|initial\s+|original\s+|renewal\s+)?(?:term|renewal|period)",
+    r"(?:then[\s-]current\s+|initial\s+|original\s+|renewal\s+)?(?:term|renewal|period)"
+    r"|(?:following|after)\s+the\s+(?:initial|original)\s+term[^.;]{0,80}terminat",
     re.I,
 )
 
@@ -828,6 +829,7 @@ _FOR_BEFORE = re.compile(r"(?:\bfor|terms?\s+of|periods?\s+of|basis\s+of|\bof|\b
 _CAP_BEFORE = re.compile(r"(?:up\s+to|maximum\s+of|total\s+of|aggregate|initial|original|first|primary|such|said)\s*(?:\w+\s+){0,2}(?:\(\w+\)\s*)?$", re.I)
 
 
+_NON_RENEWAL = re.compile(r"non-?renewal|not\s+to\s+(?:renew|extend)|elect\w*\s+not\s+to\s+renew|intention\s+not\s+to\s+renew", re.I)
 _BEFORE_END = re.compile(
     r"(?:prior\s+to|before|preceding|in\s+advance\s+of)\s+(?:the\s+)?(?:end|expiration|expiry|anniversary|renewal|then[\s-]current)", re.I
 )
@@ -853,12 +855,13 @@ def _foreign_subject(left: str) -> bool:
     return not _OWN_NAMES.search(named) and not re.match(r"\s*(?:This|THIS)\b", named)
 
 
-def _stop_renewal_notice(ctx: _Ctx) -> tuple[str | None, tuple[int, int] | None]:
-    """A notice period for ending the term at its end, stated in a clause of its own."""
+def _stop_renewal_notice(ctx: _Ctx, strict: bool = False) -> tuple[str | None, tuple[int, int] | None]:
+    """A notice period for ending the term at its end, stated in a clause of its own; ``strict`` accepts
+    only explicit non-renewal notices (for renewals that are not automatic)."""
     text = ctx.text
     for s, e in _keyword_sentences(ctx, ("non-renewal", "nonrenewal", "not to renew", "not to extend", "end of", "expiration of",
                                          "expiry of", "intention to terminate", "intent to terminate")):  # fmt: skip
-        if _STOP_RENEWAL.search(text, s, e):
+        if (_NON_RENEWAL.search(text, s, e) if strict else _STOP_RENEWAL.search(text, s, e)):
             notice = _notice_in(text, s, e)
             if notice is not None:
                 return notice, (s, e)
@@ -968,9 +971,7 @@ def _renewal_notice(ctx: _Ctx, r: _Renewal) -> tuple[str | None, tuple[int, int]
         if ne >= len(text):
             break
         ns, ne = _sentence(text, ne + 1, ne + 2, limit=600)
-    if r.auto:
-        return _stop_renewal_notice(ctx)
-    return None, None
+    return _stop_renewal_notice(ctx, strict=not r.auto)
 
 
 # --- public -----------------------------------------------------------------------------------------
