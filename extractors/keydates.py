@@ -72,13 +72,16 @@ def next_notice_deadline(
     if renewal_term and renewal_term != "perpetual":
         r = parse_iso_duration(renewal_term)
     end = expiration
-    for _ in range(1000):
-        deadline = add_duration(end, n_amount, n_unit, sign=-1)
-        if deadline >= as_of:
-            return deadline
-        if r is None:
-            return None
-        end = add_duration(end, r[0], r[1])
+    try:
+        for _ in range(5000):
+            deadline = add_duration(end, n_amount, n_unit, sign=-1)
+            if deadline >= as_of:
+                return deadline
+            if r is None or r[0] <= 0:
+                return None
+            end = add_duration(end, r[0], r[1])
+    except (OverflowError, ValueError):  # past year 9999
+        return None
     return None
 
 

@@ -251,3 +251,18 @@ def test_explain_gives_the_clause_each_value_came_from() -> None:
 def test_term_from_an_event_is_dated_from_the_effective_date() -> None:
     text = EFF + "The initial term of this Agreement will end twelve (12) months after the Launch."
     assert kd(text).expiration_date == D(2015, 2, 10)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   \n\f  ", "no dates or terms at all", "1999 2000 2001 " * 2000, "[•], 20__ ____ " * 500,
+     "This Agreement shall automatically renew for successive one (1) month periods. " * 300],
+    ids=["empty", "blank", "plain", "numbers", "blanks", "repetitive"],
+)  # fmt: skip
+def test_odd_input_never_raises(text: str) -> None:
+    out = get_key_dates(text, as_of=D(2026, 12, 1))
+    assert out.expiration_date is None or isinstance(out.expiration_date, (dt.date, str))
+
+
+def test_far_future_reference_date_does_not_overflow() -> None:
+    assert next_notice_deadline(D(2019, 2, 10), "P1M", "P30D", D(9999, 12, 1)) is None
