@@ -208,19 +208,28 @@ def score(
     for doc_id in sorted(set(by_doc) | set(predicted)):
         preds = list(predicted.get(doc_id, []))
         used = [False] * len(preds)
-        for g in sorted(by_doc.get(doc_id, []), key=lambda x: (x.start, x.obligation_type)):
-            cands = []
-            for i, p in enumerate(preds):
-                span = p.get("source_span") or {}
-                if used[i] or not _overlap(g.start, g.end, int(span.get("start", -2)), int(span.get("end", -1))):
+        golds = sorted(by_doc.get(doc_id, []), key=lambda x: (x.start, x.obligation_type))
+        match: dict[int, int] = {}
+        # two passes: pairs that also agree on the due rule first, then any overlapping (typed) pair
+        for need_rule in (True, False):
+            for gi, g in enumerate(golds):
+                if gi in match:
                     continue
-                if typed and p.get("obligation_type") != g.obligation_type:
-                    continue
-                cands.append((not rule_matches(g, p), p.get("obligation_type") != g.obligation_type, i))
+                for i, p in enumerate(preds):
+                    span = p.get("source_span") or {}
+                    if used[i] or not _overlap(g.start, g.end, int(span.get("start", -2)), int(span.get("end", -1))):
+                        continue
+                    if typed and p.get("obligation_type") != g.obligation_type:
+                        continue
+                    if need_rule and not rule_matches(g, p):
+                        continue
+                    used[i] = True
+                    match[gi] = i
+                    break
+        for gi, g in enumerate(golds):
             key = g.obligation_type if typed else "all"
-            if cands:
-                _, _, i = min(cands)
-                used[i] = True
+            if gi in match:
+                i = match[gi]
                 ok = rule_matches(g, preds[i])
                 if not ok and wrong_rules is not None:
                     wrong_rules.append((g, preds[i]))
