@@ -921,7 +921,12 @@ def _renewal(ctx: _Ctx, term: _Term | None) -> tuple[_Renewal | None, str, str]:
         if not _RENEW_PREDICATE.search(sent):
             continue
         never = _NEVER_RENEWAL.search(sent)
-        if never and not (never.group(0).lower().startswith("mutual") and re.search(r"automatic", sent, re.I)):
+        if never and never.group(0).lower().startswith("mutual"):
+            # the renewal itself needs both parties, unless it is automatic or only its price/terms are agreed
+            about_terms = re.search(r"(?:terms|conditions|consideration|price|fees?|rates?|goals)[^.;]{0,40}$", sent[: never.start()], re.I)
+            if re.search(r"automatic", sent, re.I) or about_terms:
+                never = None
+        if never:
             continue
         if _NOT_RENEWAL.search(sent) and not re.search(r"automatic|this\s+agreement", sent, re.I):
             continue
