@@ -532,7 +532,8 @@ _ANCHOR = re.compile(
     r"|date\s+(?:hereof|of\s+(?:this\s+|the\s+)?(?:agreement|execution|signature)"
     r"|first\s+(?:above\s+)?(?:written|set\s+forth|stated))|execution|signing|date\s+of\s+the\s+last\s+signature"
     r"|(?P<other>(?-i:[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}\s+[Dd]ate)|first\s+\w+|launch|in-service|completion|delivery|installation"
-    r"|acceptance|closing|[\w\s']{0,40}?(?:in-service|launch)))",
+    r"|acceptance|closing|[\w\s']{0,40}?(?:in-service|launch)"
+    r"|date\s+(?:on\s+which\s+|that\s+|when\s+)?(?:the\s+|a\s+|an\s+)?(?!hereof|of\b|first\b)[\w\s'@-]{1,60}?\s+(?:becomes|is|has|are|was)\b))",
     re.I,
 )
 _ANNIVERSARY = re.compile(
@@ -707,6 +708,8 @@ def _term(ctx: _Ctx, effective: dt.date | None, agreement: dt.date | None) -> tu
             score -= 1
         if t.explicit:
             score += 1
+        if t.expiration is None:
+            score -= 2  # a term counted from an undated event loses to any clause that dates the end
         if s > 0.85 * len(text):
             score -= 2
         t = _Term(t.expiration, t.initial, t.start, t.end, score, t.explicit)
