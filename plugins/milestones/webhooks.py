@@ -45,6 +45,7 @@ from extractors.errors import MilestonesError
 
 from .sources.base import safe_id
 from .sources.http import ApiClient, RetryPolicy, SourceError, TokenProvider
+from .sources.runs import CLM_EVENT_ASSET
 
 __all__ = [
     "WebhookRejected",
@@ -60,7 +61,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-CLM_EVENT_ASSET = "clm_contract_executed"
 IRONCLAD_EVENTS = ("workflow_completed", "record_contract_status_changed")
 
 

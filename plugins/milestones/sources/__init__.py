@@ -8,11 +8,24 @@ Clients take plain config (config.py builds it from a connection); hooks.py read
 
 from __future__ import annotations
 
-from .base import Document, Page, Source, SourceItem
-from .docusign_clm import DocuSignCLMConfig, DocuSignCLMSource
-from .http import RetryPolicy, SourceError
-from .ironclad import IroncladConfig, IroncladSource
-from .sync import PullResult, WritebackResult, pull, staging_inbox, write_back
+from importlib import import_module
+from typing import Any
+
+# Imported on first use, so a DAG file importing sources.runs does not load requests/duckdb at parse time.
+_LAZY = {
+    "Document": "base", "Page": "base", "Source": "base", "SourceItem": "base",
+    "DocuSignCLMConfig": "docusign_clm", "DocuSignCLMSource": "docusign_clm",
+    "RetryPolicy": "http", "SourceError": "http",
+    "IroncladConfig": "ironclad", "IroncladSource": "ironclad",
+    "PullResult": "sync", "WritebackResult": "sync", "pull": "sync", "staging_inbox": "sync", "write_back": "sync",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(name)
+
 
 __all__ = [
     "Document",
