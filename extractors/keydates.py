@@ -89,7 +89,8 @@ def next_notice_deadline(
 _FOOTER = re.compile(r"Source:[^\n]{0,200}?\d{1,2}/\d{1,2}/\d{4}")  # EDGAR filing stamps in CUAD texts
 _SENT_END = re.compile(
     r"(?:[.;!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9(])(?!(?:19|20)\d\d\b)|\n\s*\n|\f"
-    r"|\n(?=[ \t]*(?:\d+(?:\.\d+)+\.?|\d{1,2}\.|\([a-z0-9]{1,3}\)|ARTICLE|Article|SECTION|Section\s+\d)\s))"  # a numbered line starts a clause
+    r"|\n(?=[ \t]*(?:\d+(?:\.\d+)+\.?|\d{1,2}\.|\([a-z0-9]{1,3}\)|ARTICLE|Article|SECTION|Section\s+\d)\s)"  # a numbered line starts a clause
+    r"|[ \t]{2,}(?=(?:\d+\.\d+(?:\.\d+)*\.?|ARTICLE|SECTION)\s))"  # the same in texts whose line breaks became spaces
 )
 
 
@@ -455,6 +456,7 @@ _TERM_SUBJECT = re.compile(
     r"|\(\s*(?:the\s+)?[\"“]\s*(?:initial\s+)?term\s*[\"”]\s*\)|\bduration\s+of\s+this\b"
     r"|\bthis\s+(?:agreement|contract)\s+is\s+(?:valid|for\s+a\s+(?:term|period))|\bterm\s+of\s+(?:cooperation|the\s+license)"
     r"|\b(?:your|the\s+executive'?s?|the\s+consultant'?s?)\s+(?:employment|engagement|appointment)\b"
+    r"|\bthis\s+(?-i:[A-Z]{2,6})\s+(?:shall|will)\b"
     r"|\b(?:expiration|termination|expiry|end)\s+date\s*:",
     re.I,
 )
@@ -551,7 +553,7 @@ _TERM_DURATION_BEFORE = re.compile(
     r"(?:\bfor|\bof|\bbe|\bis|\bwithin|\buntil|\bto|\bin|\bterm\s*:|\bshall\s+(?:last|run)|\bremain\s+in\s+(?:full\s+)?(?:force|effect)\s+for"
     r"|\bcontinue\w*\s+(?:in\s+(?:full\s+)?(?:force\s+and\s+)?effect\s+)?for|\bvalid\s+for|\bperiod\s+of|\bterm\s+of|\bthe"
     r"|\bend|\bexpire\w*|\bterminate\w*)"
-    r"(?:\s+(?:a|an|the|initial|further|fixed|primary|minimum|maximum|full|first|period|term|of|one|single))*\s*$",
+    r"(?:\s+(?:a|an|the|initial|further|fixed|primary|minimum|maximum|full|first|period|term|of|one|single|entire|whole))*\s*$",
     re.I,
 )
 _NOT_TERM_DURATION_AFTER = re.compile(r"\s*(?:'s?|’s?)?\s*(?:\(\s*\w+\s*\)\s*)?(?:prior|notice|before|in\s+advance|written|advance|cure|after\s+(?:receipt|notice|written|the\s+date\s+of\s+(?:notice|receipt)))", re.I)
