@@ -70,6 +70,8 @@ class Score:
     fn: int = 0
     rule_ok: int = 0
     rule_n: int = 0
+    party_ok: int = 0  # matched obligations whose gold names a party (sample truth: the party's name)
+    party_n: int = 0
 
     @property
     def precision(self) -> float:
@@ -91,7 +93,8 @@ class Score:
     def as_dict(self) -> dict[str, Any]:
         return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 4),
                 "recall": round(self.recall, 4), "f1": round(self.f1, 4),
-                "due_rule_accuracy": round(self.rule_accuracy, 4), "due_rule_n": self.rule_n}  # fmt: skip
+                "due_rule_accuracy": round(self.rule_accuracy, 4), "due_rule_n": self.rule_n,
+                "responsible_party_accuracy": round(self.party_ok / self.party_n, 4) if self.party_n else None}  # fmt: skip
 
 
 def load_cuad_gold(path: Path | None = None) -> tuple[dict[str, str], list[GoldObligation]]:
@@ -186,6 +189,10 @@ def rule_matches(gold: GoldObligation, predicted: dict[str, Any]) -> bool:
     return ok
 
 
+def _norm_party(name: Any) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", str(name or "").lower()).strip()
+
+
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> bool:
     return a0 < b1 and b0 < a1
 
@@ -237,6 +244,9 @@ def score(
                     s.tp += 1
                     s.rule_n += 1
                     s.rule_ok += int(ok)
+                if g.part == "samples" and g.responsible_party:
+                    overall.party_n += 1
+                    overall.party_ok += int(_norm_party(preds[i].get("responsible_party")) == _norm_party(g.responsible_party))
             else:
                 overall.fn += 1
                 per_type[key].fn += 1
@@ -270,6 +280,8 @@ def _print_report(title: str, gold: list[GoldObligation], predicted: dict[str, l
     print(f"\n== {title}: {len({g.doc_id for g in gold} | set(predicted))} contracts, {len(gold)} gold obligations", file=out)
     print(f"typed:          P {overall.precision:.3f}  R {overall.recall:.3f}  F1 {overall.f1:.3f}  "
           f"due-rule accuracy {overall.rule_accuracy:.3f} ({overall.rule_ok}/{overall.rule_n})", file=out)  # fmt: skip
+    if overall.party_n:
+        print(f"responsible party (named in truth): {overall.party_ok}/{overall.party_n} = {overall.party_ok / overall.party_n:.3f}", file=out)
     print(f"type-agnostic:  P {agnostic.precision:.3f}  R {agnostic.recall:.3f}  F1 {agnostic.f1:.3f}  "
           f"due-rule accuracy {agnostic.rule_accuracy:.3f}", file=out)  # fmt: skip
     print(f"{'type':20} {'P':>6} {'R':>6} {'F1':>6} {'rule':>6} {'tp':>4} {'fp':>4} {'fn':>4}", file=out)

@@ -308,23 +308,77 @@ def _percent(segment: str) -> str | None:
     return _FRACTIONS.get(re.sub(r"\s+", " ", m.group("frac").lower()))
 
 
-def _responsible(text: str, parties: Sequence[Any], resolve_party: Any) -> str | None:
-    m = _SUBJECT.search(text)
-    if not m:
-        return None
-    subj = re.sub(r"^(?:the|such|any)\s+", "", m.group("subj").strip(), flags=re.I).strip()
-    if re.match(r"(?:each|either|both|the\s+parties|parties)\b", subj, re.I) or subj.lower() in ("it", "this agreement", "agreement"):
-        return None  # duties of "either party" or both: no single responsible party
-    if subj.lower() in ("payment", "payments", "this", "which", "that", "there", "notice", "such"):
-        return None
+_MODAL = re.compile(r"\b(?:shall|must|will|agrees?\s+to|undertakes?\s+to|is\s+required\s+to|may|warrants|represents)\b", re.I)
+_COLLECTIVE = re.compile(r"^(?:each|either|both|all|the\s+parties|parties|neither)\b", re.I)
+
+
+_BY_AGENT = re.compile(
+    r"\b(?:payable|paid|made|performed|delivered|exercised|given|received)\s+by\s+(?:the\s+)?(?P<who>[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,3})|"
+    r"\bunless\s+(?:the\s+)?(?P<who2>[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,2})\s+(?:gives|provides|delivers|sends|notifies|elects)"
+)
+_INVOICE_TO = re.compile(r"\binvoice\s+(?:is\s+)?(?:received\s+)?by\s+(?:the\s+)?(?P<who>[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,3})")
+
+
+def _named(mention: str, parties: Sequence[Any], resolve_party: Any) -> str | None:
     if parties and resolve_party is not None:
         try:
-            party = resolve_party(subj, parties)
+            party = resolve_party(mention, parties)
         except Exception:  # a helper from another module must not break extraction
             party = None
         if party is not None:
-            return str(party.name)
-    return subj
+            return " ".join(str(party.name).split())
+    return None
+
+
+def _responsible(text: str, parties: Sequence[Any], resolve_party: Any, otype: str = "other") -> str | None:
+    """The party who must act: the party named last before the first duty verb, else a role word as written.
+
+    Passive duties name the actor after "by" ("payable by Distributor"); a payer is whoever receives the
+    invoice; rent is the tenant's. None for duties of "either party" / "both parties".
+    """
+    agent = _BY_AGENT.search(text) or (_INVOICE_TO.search(text) if otype == "payment" else None)
+    if agent:
+        who = _named(agent.group("who") or agent.group("who2"), parties, resolve_party)
+        if who:
+            return who
+    if otype == "payment" and re.search(r"\brent\b", text, re.I):
+        tenant = next((p for p in parties or () if str(getattr(p, "role", "") or "").lower() in ("lessee", "tenant")), None)
+        if tenant is not None:
+            return " ".join(str(tenant.name).split())
+    modal = _MODAL.search(text)
+    if not modal:
+        return None
+    window = text[max(0, modal.start() - 160) : modal.start()]
+    m = _SUBJECT.search(text)
+    subj = re.sub(r"^(?:the|such|any)\s+", "", m.group("subj").strip(), flags=re.I).strip() if m and m.start() < modal.start() + 5 else ""
+    if subj and _COLLECTIVE.match(subj):
+        return None
+    best: tuple[int, str] | None = None
+    for party in parties or ():
+        for alias in (*getattr(party, "aliases", ()), getattr(party, "name", "")):
+            alias = " ".join(str(alias).split())
+            if len(alias) < 2:
+                continue
+            for hit in re.finditer(rf"\b{re.escape(alias)}\b", " ".join(window.split())):
+                if best is None or hit.end() > best[0]:
+                    best = (hit.end(), " ".join(str(party.name).split()))
+    if best is not None:
+        return best[1]
+    if not subj:
+        return None
+    head = subj.split()[-1].lower().strip(".,")
+    from .parties import ROLE_WORDS
+
+    if head in ROLE_WORDS or re.fullmatch(r"(?:Party|PARTY)\s+[A-Z0-9]", subj):
+        if parties and resolve_party is not None:
+            try:
+                party = resolve_party(subj, parties)
+            except Exception:  # a helper from another module must not break extraction
+                party = None
+            if party is not None:
+                return " ".join(str(party.name).split())
+        return subj
+    return None
 
 
 def _deliverable(text: str) -> str | None:
@@ -333,7 +387,7 @@ def _deliverable(text: str) -> str | None:
         return None
     obj = re.sub(r"^(?:to\s+)?(?:the\s+other\s+party|[A-Z][\w&.-]*)\s+(?:with\s+)?(?=\w)", "", m.group("obj")).strip()
     obj = re.sub(r"^(?:a|an|the|its|all|any|such|each)\s+", "", obj, flags=re.I).strip()
-    if len(obj) < 3 or re.match(r"(?:it|them|this|that|such)\b", obj, re.I):
+    if len(obj) < 3 or re.match(r"(?:it|them|this|that|such|for|to|with|by|of|in|at|from|on|as|any)\b", obj, re.I):
         return None
     return obj[:80]
 
@@ -599,7 +653,9 @@ def get_obligations(
         total = len(items)
         sec = section_at(sections, unit.start)
         page = page_at(doc, unit.start)
-        responsible = _responsible(unit.text, parties or (), resolve_party)
+        responsible = _responsible(unit.text, parties or (), resolve_party, items[0][0] if items else "other")
+        if responsible is None and read != unit.text:  # a table row: the header names who acts
+            responsible = _responsible(read[: len(read) - len(unit.text)], parties or (), resolve_party, items[0][0] if items else "other")
         deliverable = _deliverable(unit.text)
         for i, (t, m, seg) in enumerate(items, 1):
             rule = m.rule
