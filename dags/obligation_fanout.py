@@ -1,12 +1,22 @@
 """
-### obligation_fanout — reminders, tasks and calendars from the published warehouse
+### obligation_fanout — reminders, tasks and calendars from the published warehouse, exactly once
 
 Triggered by the `published_warehouse` asset. Reads `marts.fct_obligations` from the published read-only
-copy and queues each due reminder once per (occurrence, channel, threshold) — only for obligations that
-are cleared for fan-out (confident or approved by a reviewer, not completed or cancelled). With no
-connections configured everything goes to the local outbox: `raw.outbox` and files in `data/outbox/`.
+copy and acts only on occurrences cleared for fan-out (reviewed or confident, not quarantined, not
+completed or cancelled):
 
-Reads: the published warehouse. Writes: `raw.outbox`, `raw.audit_log`, `data/outbox/`.
+1. **tasks** — one Jira issue / Asana task per obligation (looked up by our key before creating), updated
+   when the due date or owner changes, closed when the contract or obligation is cancelled;
+2. **alerts** — the current reminder step (90/60/30/14/7/1/0 days, then every N days overdue, escalation
+   to the manager) per channel (Slack, Teams Workflows, e-mail), recorded in `raw.outbox` keyed by
+   (occurrence, channel, step); an unconfirmed send is flagged *delivery unknown*, never silently resent;
+3. **calendars** — an `.ics` feed per owner and per contract with stable UIDs (+ Google/Graph if set).
+
+Connections (all optional; missing ones go to the local outbox): `milestones_slack`, `milestones_teams`,
+`milestones_smtp`, `milestones_jira`, `milestones_asana`, `milestones_google_calendar`, `milestones_msgraph`.
+
+Reads: the published warehouse. Writes: `raw.outbox`, `raw.pm_tasks`, `raw.calendar_events`,
+`raw.unmapped_obligations`, `raw.fanout_runs`, `raw.audit_log`, files in `data/outbox/`.
 """
 
 from __future__ import annotations
@@ -34,7 +44,10 @@ def obligation_fanout():
         from milestones.fanout import run_fanout
 
         context = get_current_context()
-        return run_fanout(as_of_from_context(context), context["run_id"]).to_dict()
+        summary = run_fanout(as_of_from_context(context), context["run_id"])
+        if summary.errors:  # a whole system failed (not single sends): make it visible, retry the task
+            raise RuntimeError("fan-out finished with errors: " + "; ".join(summary.errors))
+        return summary.to_dict()
 
     fan_out()
 
