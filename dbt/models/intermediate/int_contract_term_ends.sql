@@ -38,10 +38,28 @@ term_numbers as (
         d.expiration_date,
         unnest(
             case
-                when d.is_renewing then generate_series(
-                    greatest(0, cast(floor(date_diff('day', d.expiration_date, b.range_start) / d.approx_term_days) as bigint) - 1),
-                    greatest(0, cast(ceil(date_diff('day', d.expiration_date, b.range_end) / d.approx_term_days) as bigint) + 1)
-                )
+                when d.is_renewing
+                    then
+                        generate_series(
+                            greatest(
+                                0,
+                                cast(
+                                    floor(
+                                        date_diff('day', d.expiration_date, b.range_start) / d.approx_term_days
+                                    ) as bigint
+                                )
+                                - 1
+                            ),
+                            greatest(
+                                0,
+                                cast(
+                                    ceil(
+                                        date_diff('day', d.expiration_date, b.range_end) / d.approx_term_days
+                                    ) as bigint
+                                )
+                                + 1
+                            )
+                        )
                 else [cast(0 as bigint)]
             end
         ) as term_number
@@ -65,7 +83,9 @@ flagged as (
         -- 1 = the current term (first end on/after as_of), 2 = the one after it
         case
             when t.term_end_date >= b.as_of_date
-                then row_number() over (partition by t.contract_id, t.term_end_date >= b.as_of_date order by t.term_end_date)
+                then
+                    row_number()
+                        over (partition by t.contract_id, t.term_end_date >= b.as_of_date order by t.term_end_date)
         end as upcoming_rank,
         t.term_end_date between b.range_start and b.range_end as is_in_range
     from term_ends as t

@@ -36,7 +36,8 @@ next_notices as (
     inner join key_notice as n on e.contract_id = n.contract_id
     where
         e.upcoming_rank <= 2
-        and {{ add_months_days('e.term_end_date', '-n.notice_period_months', '-n.notice_period_days') }} >= {{ as_of() }}
+        and {{ add_months_days('e.term_end_date', '-n.notice_period_months', '-n.notice_period_days') }}
+        >= {{ as_of() }}
     group by e.contract_id
 ),
 

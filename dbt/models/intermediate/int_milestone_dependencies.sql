@@ -31,7 +31,7 @@ candidates as (
         on
             d.contract_id = c.contract_id
             and (
-                c.name_key = d.depends_on_key
+                d.depends_on_key = c.name_key
                 or (length(c.name_key) >= 8 and (' ' || d.depends_on_key || ' ') like ('% ' || c.name_key || ' %'))
             )
 ),
@@ -67,16 +67,16 @@ walk as (
     select
         milestone_id as start_id,
         predecessor_milestone_id as current_id,
-        1 as depth
+        1 as walk_depth
     from edges
     union all
     select
         w.start_id,
         e.predecessor_milestone_id as current_id,
-        w.depth + 1 as depth
+        w.walk_depth + 1 as walk_depth
     from walk as w
     inner join edges as e on w.current_id = e.milestone_id
-    where w.depth < 50 and w.current_id <> w.start_id
+    where w.walk_depth < 50 and w.current_id <> w.start_id
 ),
 
 in_cycle as (

@@ -94,7 +94,10 @@ methods as (
             when
                 is_renewing
                 and (
-                    (rule_anchor = 'expiration_date' and (obligation_type in ({{ renewal_types }}) or rule_direction = 'before'))
+                    (
+                        rule_anchor = 'expiration_date'
+                        and (obligation_type in ({{ renewal_types }}) or rule_direction = 'before')
+                    )
                     or (obligation_type = 'expiration' and rule_kind = 'absolute')
                 )
                 then 'term_end'
@@ -287,38 +290,38 @@ anchors as (
     union all
     select
         milestone_id,
-        'period_start',
+        'period_start' as recurrence_method,
         anchor_date,
-        anchor_date,
-        due_date,
-        false
+        anchor_date as period_start_date,
+        due_date as fixed_due_date,
+        false as applies_offset
     from period_starts
     union all
     select
         milestone_id,
-        'month_day',
+        'month_day' as recurrence_method,
         anchor_date,
-        anchor_date,
-        null,
-        true
+        anchor_date as period_start_date,
+        cast(null as date) as fixed_due_date,
+        true as applies_offset
     from month_days
     union all
     select
         milestone_id,
         recurrence_method,
         anchor_date,
-        anchor_date,
-        null,
-        recurrence_method = 'anniversary'
+        anchor_date as period_start_date,
+        cast(null as date) as fixed_due_date,
+        recurrence_method = 'anniversary' as applies_offset
     from steps
     union all
     select
         milestone_id,
-        'term_end',
+        'term_end' as recurrence_method,
         anchor_date,
-        anchor_date,
-        null,
-        true
+        anchor_date as period_start_date,
+        cast(null as date) as fixed_due_date,
+        true as applies_offset
     from term_end_bases
 ),
 

@@ -32,15 +32,16 @@ candidates as (
     from milestones as m
     left join contracts as c on m.contract_id = c.contract_id
     inner join owner_map as o
-        on (o.contract_id is null or o.contract_id = m.contract_id)
-        and (o.counterparty is null or o.counterparty = c.counterparty)
-        and (o.obligation_type is null or o.obligation_type = m.obligation_type)
+        on
+            (o.contract_id is null or m.contract_id = o.contract_id)
+            and (o.counterparty is null or c.counterparty = o.counterparty)
+            and (o.obligation_type is null or m.obligation_type = o.obligation_type)
 ),
 
 ranked as (
     select
         *,
-        row_number() over (partition by milestone_id order by specificity desc, rule_id) as rank_in_milestone
+        row_number() over (partition by milestone_id order by specificity desc, rule_id asc) as rank_in_milestone
     from candidates
 ),
 

@@ -52,7 +52,10 @@ final as (
             when m.lifecycle_status = 'completed' or coalesce(k.is_task_done, false) then 'completed'
             when o.due_date is null then 'awaiting_trigger'
             when o.due_date >= t.as_of_date then 'open'
-            when m.obligation_type in ('renewal_notice', 'renewal', 'option_exercise', 'termination_notice', 'expiration')
+            when
+                m.obligation_type in (
+                    'renewal_notice', 'renewal', 'option_exercise', 'termination_notice', 'expiration'
+                )
                 then 'lapsed'
             when t.term_status = 'expired' and o.due_date <= t.expiration_date then 'lapsed'
             when o.is_recurring and o.due_date < r.logical_date then 'untracked'

@@ -23,7 +23,8 @@ contract_stats as (
     select
         counterparty_id,
         count(*) as contract_count,
-        count(*) filter (where term_status in ('active', 'perpetual', 'open_ended', 'not_started')) as active_contract_count,
+        count(*) filter (where term_status in ('active', 'perpetual', 'open_ended', 'not_started'))
+            as active_contract_count,
         min(current_term_end_date) filter (where current_term_end_date >= as_of_date) as next_term_end_date
     from contracts
     group by counterparty_id

@@ -28,7 +28,8 @@ milestone_states as (
         milestone_id,
         case
             when bool_and(obligation_status in ('completed', 'cancelled')) then 'completed'
-            else arg_min(obligation_status, coalesce(due_date, date '9999-12-31'))
+            else
+                arg_min(obligation_status, coalesce(due_date, date '9999-12-31'))
                 filter (where obligation_status not in ('completed', 'cancelled'))
         end as milestone_state,
         min(due_date) filter (where obligation_status not in ('completed', 'cancelled')) as next_due_date

@@ -43,7 +43,10 @@ reasons as (
     select
         occurrence_id,
         'unreviewed_low_confidence' as risk_reason,
-        'confidence ' || cast(round(confidence, 2) as varchar) || ' below ' || cast({{ var('review_threshold') }} as varchar)
+        'confidence '
+        || cast(round(confidence, 2) as varchar)
+        || ' below '
+        || cast({{ var('review_threshold') }} as varchar)
         || ', review ' || review_status as risk_detail
     from obligations
     where

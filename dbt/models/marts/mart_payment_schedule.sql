@@ -27,16 +27,18 @@ final as (
             m.trigger_condition,
             m.depends_on,
             case
-                when m.rule_kind = 'recurring' then
-                    coalesce(m.rule_frequency, m.recurrence)
-                    || coalesce(
-                        ', ' || cast(m.rule_amount as varchar) || ' ' || replace(m.rule_unit, '_', ' ') || ' '
-                        || coalesce(m.rule_direction, 'after') || ' ' || replace(m.rule_anchor, '_', ' '),
-                        ''
-                    )
-                when m.rule_kind = 'relative' then
-                    coalesce(cast(m.rule_amount as varchar) || ' ' || replace(m.rule_unit, '_', ' ') || ' ', '')
-                    || coalesce(m.rule_direction || ' ', '') || coalesce(replace(m.rule_anchor, '_', ' '), '')
+                when m.rule_kind = 'recurring'
+                    then
+                        coalesce(m.rule_frequency, m.recurrence)
+                        || coalesce(
+                            ', ' || cast(m.rule_amount as varchar) || ' ' || replace(m.rule_unit, '_', ' ') || ' '
+                            || coalesce(m.rule_direction, 'after') || ' ' || replace(m.rule_anchor, '_', ' '),
+                            ''
+                        )
+                when m.rule_kind = 'relative'
+                    then
+                        coalesce(cast(m.rule_amount as varchar) || ' ' || replace(m.rule_unit, '_', ' ') || ' ', '')
+                        || coalesce(m.rule_direction || ' ', '') || coalesce(replace(m.rule_anchor, '_', ' '), '')
                 when m.rule_kind = 'absolute' then 'fixed date'
             end
         ) as payment_trigger,

@@ -1,9 +1,9 @@
 {{ config(contract={'enforced': true}) }}
 
 -- One row per (contract, term end) in the 12-month rolling forecast (term end or notice deadline within
--- `horizon_months`), plus every contract's current term end even when it is further out: the renewal or expiry date, the last day to give notice (a weekend/holiday
--- deadline moves to the business day before) and whether that day is inside the warning window
--- (`renewal_warning_days`, default 90).
+-- `horizon_months`), plus every contract's current term end even when it is further out: the renewal or
+-- expiry date, the last day to give notice (a weekend/holiday deadline moves to the business day before)
+-- and whether that day is inside the warning window (`renewal_warning_days`, default 90).
 with term_ends as (
     select * from {{ ref('int_contract_term_ends') }}
 ),

@@ -60,7 +60,7 @@ matched as (
         on
             tm.contract_id = i.contract_id
             and (tm.priority_level is null or tm.priority_level = i.priority_level)
-            and i.opened_at >= tm.period_month
+            and tm.period_month <= i.opened_at
             and i.opened_at < tm.period_month + interval 1 month
             and i.opened_at < tm.as_of_date + interval 1 day
 ),
@@ -93,7 +93,11 @@ final as (
         case
             when coalesce(n.measured_count, 0) > 0 then 1.0 - n.breach_count / n.measured_count
         end as attainment_rate,
-        cast(case when tm.service_metric in ('response', 'resolution') then coalesce(n.breach_count, 0) else 0 end as integer)
+        cast(
+            case
+                when tm.service_metric in ('response', 'resolution') then coalesce(n.breach_count, 0) else 0
+            end as integer
+        )
             as credits_at_risk,
         cast(null as decimal(18, 2)) as credit_amount_at_risk,
         coalesce(n.breach_count, 0) > 0 as is_breached,
