@@ -483,7 +483,7 @@ def _same_rule(a: DueRule, b: DueRule) -> bool:
 
 def _split(otype: str, text: str, mentions: list[DueRuleMention]) -> list[tuple[DueRuleMention, str]]:
     """(mention, segment) per obligation: one for most sentences, one per installment for schedules."""
-    deadlines = []
+    deadlines: list[DueRuleMention] = []
     for m in mentions:
         if _deadline_like(m) and not any(_same_rule(m.rule, d.rule) for d in deadlines):
             deadlines.append(m)

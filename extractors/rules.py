@@ -502,22 +502,24 @@ def _events(text: str) -> list[DueRuleMention]:
         n = _word_int(raw) if raw else None
         if n:
             conn = _CONNECTOR.match(text[m.end() : m.end() + 160])
-            anchor, trigger, end = None, None, m.end()
+            hour_anchor: str | None = None
+            trigger: str | None = None
+            end = m.end()
             direction = "before" if re.match(r"at|not|no\s+less", m.group("pre"), re.I) else "within"
             if conn and conn.group("conn").lower().startswith(("in advance", "prior", "before", "advance", "preceding")):
                 direction = "before"
                 if conn.group("conn").lower() == "in advance":
                     specific = anchor_of(text[: m.start()])
-                    anchor = specific if specific not in ("event", "notice") else "event"
+                    hour_anchor = specific if specific not in ("event", "notice") else "event"
                     end = m.end() + conn.end()
                     conn = None
             if conn and "notice" not in conn.group("conn").lower():
                 rest = text[m.end() + conn.end() : m.end() + 160]
                 trigger = _clip_anchor(rest)[:110] or None
-                anchor = anchor_of(trigger) if trigger else None
+                hour_anchor = anchor_of(trigger) if trigger else None
                 end = m.end() + conn.end() + (rest.find(trigger) + len(trigger) if trigger else 0)
-            rule = DueRule(kind="relative", amount=n, unit="hours", direction=direction, anchor=anchor)
-            out.append(DueRuleMention(m.start(), end, text[m.start() : end], rule, trigger, 0.85 if anchor else 0.75))
+            rule = DueRule(kind="relative", amount=n, unit="hours", direction=direction, anchor=hour_anchor)
+            out.append(DueRuleMention(m.start(), end, text[m.start() : end], rule, trigger, 0.85 if hour_anchor else 0.75))
     for m in _NET_TERMS.finditer(text):
         n = _word_int(m.group("n"))
         if n:
