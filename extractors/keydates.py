@@ -12,8 +12,10 @@ A term counted from a start date ends on the same calendar day N years/months la
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -94,16 +96,27 @@ _SENT_END = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4)
+def _boundaries(text: str) -> tuple[list[int], list[int]]:
+    """Starts and ends of every sentence break in ``text``, found in one pass and reused by each lookup."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for m in _SENT_END.finditer(text):
+        starts.append(m.start())
+        ends.append(m.end())
+    return starts, ends
+
+
 def _sentence(text: str, pos: int, end: int | None = None, limit: int = 700) -> tuple[int, int]:
     """Bounds of the sentence around text[pos:end], at most ``limit`` characters either side."""
+    starts, ends = _boundaries(text)
     lo = max(0, pos - limit)
-    start = lo
-    for m in _SENT_END.finditer(text, lo, min(len(text), pos + 8)):  # lookahead needs the next characters
-        if m.end() <= pos:
-            start = m.end()
-    hi = min(len(text), (end or pos) + limit)
-    m2 = _SENT_END.search(text, end or pos, hi)
-    return start, (m2.start() + 1 if m2 else hi)
+    i = bisect.bisect_right(ends, pos) - 1
+    start = ends[i] if i >= 0 and ends[i] >= lo else lo
+    stop = end or pos
+    hi = min(len(text), stop + limit)
+    j = bisect.bisect_left(starts, stop)
+    return start, (starts[j] + 1 if j < len(starts) and starts[j] < hi else hi)
 
 
 def _iter_windows(
