@@ -165,8 +165,16 @@ def _windows(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_MONTH_PREFIXES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
 def _candidates(text: str, lo: int, hi: int) -> Iterator[DateMention]:
-    for rx in _FULL_RX:
+    # cheap gates: most windows hold only a year, so skip the patterns that cannot match there
+    window = text[lo:hi]
+    low = window.lower()
+    has_month = any(p in low for p in _MONTH_PREFIXES)
+    has_blank = any(c in window for c in "_•●[(")
+    for rx in _FULL_RX if has_month else ():
         for m in rx.finditer(text, lo, hi):
             if _lowercase_may(m):
                 continue
@@ -177,7 +185,8 @@ def _candidates(text: str, lo: int, hi: int) -> Iterator[DateMention]:
             value = _safe_date(year, month, day)
             if value is not None:
                 yield DateMention(m.start(), m.end(), m.group(0), value, year, month, day)
-    for i, rx in enumerate(_NUMERIC_RX):
+    numeric = _NUMERIC_RX if ("/" in window or "-" in window or "." in window) else []
+    for i, rx in enumerate(numeric):
         for m in rx.finditer(text, lo, hi):
             a, b, year = int(m.group("a")), int(m.group("b")), _year_number(m.group("y"))
             if i == 1:  # dotted: day first, unless it is a section number ("Section 2.1.2020")
@@ -193,7 +202,8 @@ def _candidates(text: str, lo: int, hi: int) -> Iterator[DateMention]:
             value = _safe_date(year, month, day)
             if value is not None:
                 yield DateMention(m.start(), m.end(), m.group(0), value, year, month, day)
-    for rx in _PARTIAL_RX:
+    partial = [rx for i, rx in enumerate(_PARTIAL_RX) if (has_month if i in (2, 4) else has_blank)]
+    for rx in partial:
         for m in rx.finditer(text, lo, hi):
             if _lowercase_may(m):
                 continue
