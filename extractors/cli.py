@@ -113,6 +113,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     return train_main(args)
 
 
+def cmd_export_feedback(args: argparse.Namespace) -> int:
+    from .feedback import export_feedback
+
+    n = export_feedback(args.warehouse, args.out)
+    print(f"wrote {n} reviewer-labelled examples to {args.out}", file=sys.stderr)
+    return 0
+
+
 def cmd_samples(args: argparse.Namespace) -> int:
     from .samples import generate_main
 
@@ -177,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--count", type=int, default=36)
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=cmd_samples)
+
+    p = sub.add_parser("export-feedback", help="write reviewer decisions as training examples (JSONL) for train --feedback")
+    p.add_argument("--warehouse", required=True, help="register warehouse (or its published copy), opened read-only")
+    p.add_argument("--out", required=True, help="JSONL file to write")
+    p.set_defaults(func=cmd_export_feedback)
     return parser
 
 
