@@ -984,13 +984,19 @@ def _renewal(ctx: _Ctx, term: _Term | None) -> tuple[_Renewal | None, str, str]:
 
 
 def _renewal_notice(ctx: _Ctx, r: _Renewal) -> tuple[str | None, tuple[int, int] | None]:
-    """The notice that stops (or, for an option, exercises) the renewal: in the renewal sentence, the next
-    two sentences, or — for automatic renewals — a non-renewal clause elsewhere."""
+    """The notice that stops the renewal: in the renewal sentence, the next two sentences, or a non-renewal
+    clause elsewhere. The notice that exercises an option to renew is not one (CUAD: "notice to terminate
+    renewal")."""
     text = ctx.text
     ns, ne = r.start, r.end
     for i in range(3):
         # beside the renewal sentence, only a notice about the end of the term counts (not "terminate on 30 days' notice")
-        if i == 0 or _STOP_RENEWAL.search(text, ns, ne) or _BEFORE_END.search(text, ns, ne):
+        # an option is exercised by notice; only a notice of non-renewal counts as one that stops a renewal
+        if not r.auto:
+            ok = bool(_NON_RENEWAL.search(text, ns, ne))
+        else:
+            ok = i == 0 or bool(_STOP_RENEWAL.search(text, ns, ne) or _BEFORE_END.search(text, ns, ne))
+        if ok:
             notice = _notice_in(text, ns, ne)
             if notice is not None:
                 return notice, (ns, ne)

@@ -159,9 +159,13 @@ RENEWAL = [
     (TERM5 + "This Agreement shall automatically be renewed for additional successive terms of twelve (12) months each, "
      "unless either party notifies the other in writing at least sixty (60) days prior to the end of the Initial Term.",
      "P12M", True, "P60D"),
+    # the notice that exercises an option is not a notice to stop a renewal (CUAD: "notice to terminate renewal")
     (TERM5 + "Distributor shall have the option to renew this Agreement for an additional three (3) year period by "
      "giving written notice at least six (6) months prior to the expiration of the Initial Term.",
-     "P3Y", False, "P6M"),
+     "P3Y", False, None),
+    (TERM5 + "Franchisee may renew this Agreement for one additional term of five (5) years. Franchisor shall give "
+     "notice of non-renewal not less than six (6) months prior to the expiration of the term.",
+     "P5Y", False, "P6M"),
     (TERM5 + "Thereafter, this agreement will renew automatically from year to year. Either party may give written "
      "notice of non-renewal no later than thirty (30) days before the end of the then current term.",
      "P1Y", True, "P30D"),
