@@ -113,20 +113,18 @@ def reprocess(
         raise
     if source_system != "folder":
         known = {cid: k for cid, k in known.items() if cid.startswith(f"{source_system}-")}
-    chosen: set[str] | bool
-    if everything:
-        chosen = True
-    else:
-        chosen = select_contracts(known, contracts=contracts, since_version=since_version, version=version,
-                                  outdated=outdated, current=versions())  # fmt: skip
-        if not chosen:
+    selected: set[str] | None = None  # None = every contract
+    if not everything:
+        selected = select_contracts(known, contracts=contracts, since_version=since_version, version=version,
+                                    outdated=outdated, current=versions())  # fmt: skip
+        if not selected:
             return {"selected": 0, "message": "no contract matches the selection; nothing to do"}
     if dry_run:
-        return {"selected": len(known) if chosen is True else len(chosen),
-                "contracts": sorted(known) if chosen is True else sorted(chosen)}  # fmt: skip
+        ids = sorted(known) if selected is None else sorted(selected)
+        return {"selected": len(ids), "contracts": ids}
     run_id = f"reprocess__{as_of.isoformat()}"
-    planned = plan(as_of, inbox=inbox, warehouse=warehouse, reprocess=chosen, source_system=source_system,
-                   run_id=run_id, complete_listing=source_system == "folder")  # fmt: skip
+    planned = plan(as_of, inbox=inbox, warehouse=warehouse, reprocess=True if selected is None else selected,
+                   source_system=source_system, run_id=run_id, complete_listing=source_system == "folder")  # fmt: skip
     outputs = [extract_batch(b) for b in planned.batches]
     failed: dict[str, str] = {}
     if gate and outputs:
@@ -134,7 +132,7 @@ def reprocess(
 
         failed = gate_extraction(outputs, warehouse)
     summary = load(planned.manifest, outputs, failed).to_dict()
-    summary["selected"] = summary["processed"] if chosen is True else len(chosen)
+    summary["selected"] = summary["processed"] if selected is None else len(selected)
     summary["gate_failed"] = failed
     return summary
 

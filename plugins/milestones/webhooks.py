@@ -455,6 +455,8 @@ def settings_from_environment() -> WebhookSettings:
             from .sources.config import ironclad_config
             from .sources.ironclad import IroncladSource
 
+            if ic is None:
+                raise MilestonesError("no Ironclad webhook key: set MILESTONES_IRONCLAD_WEBHOOK_KEY or the connection ironclad")
             src = IroncladSource(ironclad_config(ic))
             return src.api.request("GET", "webhooks/verification-key", headers={"Accept": "text/plain"}).text
 

@@ -335,7 +335,8 @@ def write_back(
                 result.unchanged += 1
                 continue
             item = SourceItem(source.name, item_id, version or "", ref, name)
-            status, http_status, error = "written", 200, None
+            status, error = "written", None
+            http_status: int | None = 200
             try:
                 source.write_back(item, fields)
             except SourceError as exc:
