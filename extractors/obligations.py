@@ -47,7 +47,7 @@ _QUICK = re.compile(
 _DEFINITION = re.compile(r"^\W{0,3}(?:\(?[a-z0-9]{1,3}[.)]\s*)?[\"“][^\"”]{1,60}[\"”]\s+(?:shall\s+)?(?:mean|means|has\s+the\s+meaning|refers?\s+to|shall\s+have\s+the\s+meaning)\b", re.I)
 _HARD_NEGATIVE = re.compile(
     r"^\W*(?:WHEREAS|Whereas|RECITALS?|IN\s+WITNESS\s+WHEREOF|NOW,?\s+THEREFORE)\b|\bsupersede[sd]?\b|"
-    r"^[^;]{0,150}?\b(?:shall\s+mean|means|is\s+defined\s+as)\b|\ball\s+(?:rights\s+and\s+)?(?:duties|obligations)\b[^.]{0,80}\bshall\s+(?:terminate|cease)|\blate\s+(?:fee|charge|payment\s+(?:fee|charge))|"
+    r"^[^;]{0,150}?\b(?:shall\s+mean|means|is\s+defined\s+as)\b|\ball\s+(?:rights\s+and\s+)?(?:duties|obligations)\b[^.]{0,80}\bshall\s+(?:terminate|cease)\b(?![^.]{0,40}\bexcept)|\blate\s+(?:fee|charge|payment\s+(?:fee|charge))|"
     r"\b(?:interest|penalty)\b[^.]{0,60}\b(?:rate|per\s+(?:month|annum|day|week)|%|percent)|\bdeemed\s+(?:to\s+be\s+)?(?:a\s+)?waiver|"
     r"^\W*(?:the\s+)?(?:provisions?|obligations|sections?|articles?|terms)\b[^.]{0,200}\bsurviv|"
     r"\bdeemed\s+(?:to\s+have\s+been\s+)?(?:given|received|delivered)\b|"
@@ -213,6 +213,8 @@ def _type_allows(m: DueRuleMention, otype: str) -> bool:
     """Vague events ("after the Transfer") only carry a payment; a period only bounds cover-type duties."""
     r = m.rule
     if r.kind == "relative" and r.amount is None and r.anchor in _WEAK_EVENT_ANCHORS:
+        if r.direction == "before" and r.anchor == "event" and m.start <= 12:
+            return True  # "Prior to the offering of each Tranche, GWG shall provide …" sets a deadline
         return otype == "payment" and r.anchor == "event"
     return not (m.period and otype not in _PERIOD_TYPES)
 
@@ -433,6 +435,7 @@ _ROW_TYPES = [
     ("delivery", re.compile(r"\bdeliver|\bdeliverables?\b|\bship|\bmilestones?\b", re.I)),
 ]
 _EXPIRY = re.compile(
+    r"\b(?:agreement\s+|initial\s+|contract\s+)?(?:term|period)\s*:\s*[^.;]{0,40}?\b(?:to|through|until|thru)\b|"
     r"\b(?:this\s+(?:agreement|sow|lease|contract|amendment|statement\s+of\s+work)|the\s+(?:initial\s+)?term(?:\s+of\s+this\s+\w+)?)\b[^.;]{0,120}?"
     r"\b(?:expires?|shall\s+expire|will\s+expire|terminates?\s+on|ends?\s+on|ends\s+\w+|end\s+on|"
     r"continue[sd]?\s+(?:in\s+(?:full\s+)?(?:force|effect)\s+)?(?:until|through)|remain\s+in\s+(?:full\s+)?(?:force\s+and\s+effect|force|effect)\s+(?:until|through))\b",

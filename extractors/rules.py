@@ -204,12 +204,14 @@ _EVENT = re.compile(
     r"request|demand|shipment|installation|invoic\w*|closing|launch|achievement|occurrence|commencement|"
     r"first\s+commercial\s+sale|written\s+request|notice|notification|issuance|submission|filing|award|exercise|"
     r"renewal|receiving|completing|signing|executing|delivering|final\s+acceptance|go[\s-]live|effective\s+date|dispatch|"
-    r"terminates|expires|is\s+terminated|expiration\s+or\s+termination|termination\s+or\s+expiration)\b[^,;.]{0,60})",
+    r"terminates|expires|is\s+terminated|expiration\s+or\s+termination|termination\s+or\s+expiration|"
+    r"assignment|transfer|sale|merger|acquisition|offering|change\s+of\s+control)\b[^,;.]{0,60})",
     re.I,
 )
 _EVENT_HINT = re.compile(
     r"execut|sign|receipt|receiv|deliver|accept|complet|approv|terminat|expir|request|demand|ship|install|invoic|closing|"
-    r"launch|achiev|occurr|commence|commercial\s+sale|notice|notif|issu|submi|filing|award|exercise|renew|dispatch|go[\s-]live|effective\s+date",
+    r"launch|achiev|occurr|commence|commercial\s+sale|notice|notif|issu|submi|filing|award|exercise|renew|dispatch|go[\s-]live|effective\s+date|"
+    r"assignment|transfer|sale|merger|acquisition|offering|change\s+of\s+control",
     re.I,
 )
 _EVENT_ONLY_CUES = {"upon", "at the time of", "concurrently with", "simultaneously with", "contemporaneously with",
