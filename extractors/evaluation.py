@@ -65,6 +65,7 @@ class Record:
     predicted: KeyDates
     evidence: dict[str, str] = field(default_factory=dict)
     gold_spans: dict[str, str] = field(default_factory=dict)
+    text_dates: frozenset[dt.date] | None = None  # every full date written in the contract, for label checks
 
 
 @dataclass
@@ -77,6 +78,7 @@ class FieldScore:
     excluded: int = 0
     misses: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # doc, gold, pred, evidence, span
     contradicted: int = 0  # misses whose gold answer disagrees with the clause text CUAD highlighted for it
+    unwritten: int = 0  # date misses whose gold date is written nowhere in the contract text
 
     @property
     def precision(self) -> float:
@@ -96,6 +98,7 @@ class FieldScore:
             "gold": self.gold, "predicted": self.predicted, "tp": self.tp, "fp": self.fp, "fn": self.fn,
             "excluded": self.excluded, "precision": round(self.precision, 4), "recall": round(self.recall, 4),
             "f1": round(self.f1, 4), "misses_gold_contradicts_span": self.contradicted,
+            "misses_gold_date_not_in_text": self.unwritten,
         }  # fmt: skip
 
 
@@ -137,6 +140,11 @@ def score(records: Iterable[Record], fields: Sequence[str] = SCORED_FIELDS) -> d
             if has_pred or not gold.empty:
                 if gold_contradicts_span(f, gold, rec.gold_spans.get(f, "")):
                     s.contradicted += 1
+                elif (
+                    f in ("agreement_date", "effective_date") and rec.text_dates is not None and not gold.empty
+                    and not (set(gold.values) & rec.text_dates)
+                ):
+                    s.unwritten += 1
                 s.misses.append(
                     (rec.doc_id, gold.raw or "—", _shown(pred), rec.evidence.get(f, ""), rec.gold_spans.get(f, ""))
                 )
@@ -217,20 +225,22 @@ def extract_records(
         label = labels[row.doc_id]
         spans = {f: label.get(span_col, "") for f, (_ans, span_col) in FIELDS.items()}
         spans["auto_renewal"] = spans["renewal_term"]
-        records.append(Record(row.doc_id, gold_for_row(label), kd, evidence, spans))
+        written = frozenset(d.value for d in get_dates(text) if d.value is not None)
+        records.append(Record(row.doc_id, gold_for_row(label), kd, evidence, spans, written))
     return records, spent, problems, cpu
 
 
 def _table(scores: dict[str, FieldScore], out: TextIO) -> None:
     out.write(
         f"{'field':<23}{'gold':>6}{'pred':>6}{'TP':>6}{'FP':>5}{'FN':>5}{'excl':>6}{'P':>8}{'R':>8}{'F1':>8}"
-        f"  target    gold≠span\n"
+        f"  target    gold≠span  gold∉text\n"
     )
     for f, s in scores.items():
         mark = "ok" if s.f1 >= TARGETS.get(f, 0) else "below"
         out.write(
             f"{f:<23}{s.gold:>6}{s.predicted:>6}{s.tp:>6}{s.fp:>5}{s.fn:>5}{s.excluded:>6}"
-            f"{s.precision:>8.3f}{s.recall:>8.3f}{s.f1:>8.3f}  {TARGETS.get(f, 0):.2f} {mark:<6}{s.contradicted:>6}\n"
+            f"{s.precision:>8.3f}{s.recall:>8.3f}{s.f1:>8.3f}  {TARGETS.get(f, 0):.2f} {mark:<6}{s.contradicted:>6}"
+            f"{s.unwritten:>11}\n"
         )
     p, r, f1 = micro(scores)
     out.write(f"{'micro (all fields)':<23}{'':>39}{p:>8.3f}{r:>8.3f}{f1:>8.3f}\n")
@@ -263,7 +273,8 @@ def run_eval(args: argparse.Namespace, out: TextIO | None = None) -> int:
         "FN = gold non-empty and prediction ≠ gold.\n"
         "gold: partial dates ([]/[]/2020) and unreadable answers are excluded (column excl); "
         "1 year == 12 months; renewal count and 'successive' ignored;\n"
-        "      gold≠span counts misses whose answer is not in the clause CUAD highlighted for it (label noise);\n"
+        "      label-noise evidence among misses: gold≠span = the answer is not in the clause CUAD highlighted for it,\n"
+        "      gold∉text = the gold date is written nowhere in the contract;\n"
         "      alternatives (a; b) all accepted; auto_renewal derived from the Renewal Term answer + "
         "highlighted clause (extractors.cuad.derive_auto_renewal).\n\n"
     )
