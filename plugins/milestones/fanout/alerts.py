@@ -9,7 +9,7 @@ from typing import Any
 from .messages import Obligation, build_alert, email_message, slack_payload, teams_card
 from .outbox import DeliveryStats, OutboxStore, message_key
 from .schedule import get_reminders
-from .settings import FanoutSettings
+from .settings import DEFAULT_FROM, FanoutSettings
 from .transports import OutboundMessage, Transport
 
 __all__ = ["PlannedAlert", "plan_alerts", "send_alerts"]
@@ -30,6 +30,7 @@ def plan_alerts(
     settings: FanoutSettings,
     task_urls: dict[str, str],
     skipped: dict[str, int],
+    sender: str = DEFAULT_FROM,
 ) -> list[PlannedAlert]:
     planned: list[PlannedAlert] = []
     for ob in eligible:
@@ -47,9 +48,7 @@ def plan_alerts(
                         key = "no_manager_email" if rem.audience == "manager" else "no_owner_email"
                         skipped[key] = skipped.get(key, 0) + 1
                         continue
-                    body: Any = email_message(
-                        content, to, cc, settings.email_from, mid, settings.calendar_domain
-                    )
+                    body: Any = email_message(content, to, cc, sender, mid, settings.calendar_domain)
                     recipient = ", ".join(to + cc)
                 elif channel == "slack":
                     if not ob.owner_channel:

@@ -26,7 +26,7 @@ from .calendar_sync import sync_calendars
 from .connectors import Connectors
 from .messages import Obligation
 from .outbox import DeliveryStats, OutboxStore, transaction, utcnow
-from .settings import FanoutSettings
+from .settings import DEFAULT_FROM, FanoutSettings
 from .source import eligibility, quarantined_contracts, read_obligations
 from .tasks import sync_tasks
 
@@ -130,7 +130,8 @@ def run_fanout(
 
         # alerts
         skipped: dict[str, int] = {}
-        planned = plan_alerts(eligible, settings, task_urls, skipped)
+        sender = settings.email_from or (connectors.smtp.from_addr if connectors.smtp else DEFAULT_FROM)
+        planned = plan_alerts(eligible, settings, task_urls, skipped, sender)
         store = OutboxStore(con, run_id, clock=clock, max_attempts=settings.max_attempts,
                             backoff=dt.timedelta(minutes=settings.retry_backoff_minutes))  # fmt: skip
         store.after_accept = seams.get("alert")

@@ -16,7 +16,9 @@ from extractors.errors import MilestonesError
 from ..redaction import RedactionSettings
 from ..redaction import settings_from_env as redaction_from_env
 
-__all__ = ["FanoutSettings", "CHANNELS", "RENEWAL_TYPES"]
+__all__ = ["FanoutSettings", "CHANNELS", "RENEWAL_TYPES", "DEFAULT_FROM"]
+
+DEFAULT_FROM = "Contract milestones <contract-milestones@localhost>"
 
 CHANNELS = ("email", "slack", "teams")
 # Deadlines that lose money or leverage when missed get the long warning schedule.
@@ -61,7 +63,7 @@ class FanoutSettings:
     review_base_url: str = "http://localhost:8080/milestones"
     link_template: str = "{base_url}/contracts/{contract_id}?milestone={milestone_id}"
     calendar_domain: str = "contract-milestones.local"
-    email_from: str = "Contract milestones <contract-milestones@localhost>"
+    email_from: str | None = None  # default: the SMTP connection's from_email, else DEFAULT_FROM
     max_attempts: int = 5
     retry_backoff_minutes: int = 15
     evidence_chars: int = 1200

@@ -65,7 +65,9 @@ def test_every_rendering_is_valid_for_its_service_and_redacted():
     a = build_alert(OB, REM, S, task_url="https://acme.atlassian.net/browse/FIN-7")
     slack = slack_payload(a, "#finance-ops")
     teams = teams_card(a)
-    mail = email_message(a, ["finance@example.com"], [], S.email_from, "abc123", S.calendar_domain)
+    mail = email_message(
+        a, ["finance@example.com"], [], "milestones@example.com", "abc123", S.calendar_domain
+    )
     summary, paragraphs = task_description(OB, S)
     assert block_errors(slack["blocks"]) == []
     assert card_errors({"type": "message", "attachments": [
