@@ -116,20 +116,25 @@ _ORDINALS = {
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                  "nine": 9, "ten": 10, "i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6}  # fmt: skip
 _ORD = r"(?P<ord>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\d{1,2}(?:st|nd|rd|th))"
-_NUM = r"(?:no\.?|number|#)\s*(?P<num>\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|[ivx]{1,4}\b)"
+_NUM = (r"(?:(?:no\.?|number|#)\s*(?P<num>\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|[ivx]{1,4}\b)"
+        r"|(?P<bare>\d{1,3})\b)")
 # "Amendment No. 1 to the Master Services Agreement", "FIRST AMENDMENT TO LEASE AGREEMENT", "Amendment to …"
 _TITLE = re.compile(
     rf"^\s*(?:{_ORD}\s+)?amendment(?:\s+{_NUM})?(?:\s+(?:to|of)\s+(?:the\s+|that\s+certain\s+)?(?P<parent>[^\n]{{3,160}}))?\s*$",
     re.I,
 )
 # "This Amendment No. 1 (this "Amendment")", "This First Amendment to …"
-_OPENING = re.compile(rf"\bthis\s+(?:{_ORD}\s+)?amendment(?:\s+{_NUM})?\b(?!\s+(?:and|&)\s+restat)", re.I)
+_OPENING = re.compile(
+    rf"\b(?:this\s+is\s+the|this)\s+(?:{_ORD}\s+)?amendment(?:\s+{_NUM})?(?!\s+(?:and|&)\s+restat)"
+    r"(?=\s*\(\s*(?:this|the)?\s*[\"“]|\s+to\s+(?:the\b|that\b|an?\b|(?-i:[A-Z]))|\s+(?:is|was)\s+(?:made|entered|dated|effective))",
+    re.I,
+)
 _RESTATED = re.compile(r"\bamended\s+and\s+restated\b", re.I)
 # the recital or opening that cites the parent: "entered into the X dated D (the "Agreement")"
 _CITE = re.compile(
     r"(?:entered\s+into|are\s+(?:the\s+)?parties\s+to|is\s+made\s+to|amends?|to|reference\s+is\s+made\s+to)\s+"
-    r"(?:that\s+certain\s+|the\s+|a\s+|an\s+)?(?P<title>[A-Z][^\n\"“”()]{2,120}?)\s*,?\s+"
-    r"(?:dated|effective|made|entered\s+into)(?:\s+as\s+of|\s+on)?\s+(?:the\s+)?"
+    r"(?:that\s+certain\s+|the\s+|a\s+|an\s+)?(?P<title>[A-Z][^\n\"“”()]{2,120}?)(?:\s*\([^()]{1,60}\))?\s*,?\s+"
+    r"(?:dated|effective|made|entered\s+into|with\s+an?\s+[Ee]ffective\s+[Dd]ate\s+of)(?:\s+as\s+of|\s+on)?\s+(?:the\s+)?"
 )
 _ALIAS = re.compile(r"^[^()\"“”]{0,200}?\(\s*(?:as\s+amended[^()]*?,\s*)?(?:the|this)\s+[\"“]?(?P<alias>[A-Z][\w ]{1,40}?)[\"”]?\s*\)")
 _LEADING_ARTICLE = re.compile(r"^(?:the|that\s+certain|a|an)\s+", re.I)
@@ -188,7 +193,7 @@ def _number(m: re.Match[str]) -> int | None:
     ordw = (m.group("ord") or "").lower()
     if ordw:
         return _ORDINALS.get(ordw) or int(re.sub(r"\D", "", ordw))
-    num = (m.group("num") or "").lower()
+    num = (m.group("num") or m.group("bare") or "").lower()
     if not num:
         return None
     return int(num) if num.isdigit() else _NUMBER_WORDS.get(num)
@@ -204,6 +209,7 @@ def _first_date(text: str) -> dt.date | None:
 def _clean_title(raw: str) -> str | None:
     t = _collapse(raw)
     t = _TRAILING_DATED.sub("", t)
+    t = re.sub(r"\s+(?:by\s+and\s+)?(?:between|among)\b.*$", "", t, flags=re.I)
     t = _LEADING_ARTICLE.sub("", t).strip(" ,;:")
     return t or None
 
@@ -220,15 +226,15 @@ def get_amendments(text: str) -> Iterator[AmendmentReference]:
             break
     opening = None
     if title_match is None:
-        for sent in get_sentences(head[:2500]):
-            m = _OPENING.search(sent.text)
-            if m and m.start() < 12 and not _RESTATED.search(sent.text):
-                opening = (sent, m)
-                break
-            if len(sent.text) > 40 and re.match(r"^(?:this|the)\b", sent.text, re.I):
-                break  # the first real sentence is not "This Amendment …": not an amendment
-        if opening is None:
+        # no title line (or a filing legend run into it): the opening sentence says "This Amendment … (this
+        # "Amendment") / to the … / is made …" before any other clause
+        m = _OPENING.search(head[:2500])
+        if m is None or _RESTATED.search(head[max(0, m.start() - 200) : m.end() + 200]):
             return
+        sent = next((s for s in get_sentences(head) if s.start <= m.start() < s.end), None)
+        if sent is None:
+            return
+        opening = (sent, m)
     label_match = title_match or opening[1]  # type: ignore[index]
     label = _collapse(re.sub(r"\s+(?:to|of)\s+.*$", "", label_match.group(0), flags=re.I | re.S))
     label = re.sub(r"^this\s+", "", label, flags=re.I)
