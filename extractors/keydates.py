@@ -19,6 +19,7 @@ import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from .dates import DateMention, get_dates
 from .durations import get_durations, iso_duration, parse_iso_duration
@@ -599,7 +600,7 @@ def _iso_between(start: dt.date, end: dt.date) -> str | None:
     return None
 
 
-def _anchor_date(m: re.Match[str] | None, ctx_dates: dict[str, dt.date | None]) -> tuple[bool, dt.date | None]:
+def _anchor_date(m: re.Match[str] | None, ctx_dates: dict[str, Any]) -> tuple[bool, dt.date | None]:
     """(anchored, base): anchored False when no "from …" follows; base None when the anchor is an event."""
     if m is None:
         return False, None
@@ -607,6 +608,8 @@ def _anchor_date(m: re.Match[str] | None, ctx_dates: dict[str, dt.date | None]) 
         return True, None
     word = m.group("anchor").lower()
     if word.startswith("effective") or word.startswith("commencement"):
+        if ctx_dates.get("effective_is_event"):
+            return True, None  # "the Effective Date" is itself an event the text does not date
         return True, ctx_dates["effective"] or ctx_dates["agreement"]
     return True, ctx_dates["agreement"] or ctx_dates["effective"]
 
@@ -617,7 +620,7 @@ def _parse_term(ctx: _Ctx, s: int, e: int, effective: dt.date | None, agreement:
     text = ctx.text
     sent = text[s:e]
     dates = ctx.dates_in(s, e)
-    anchors = {"effective": effective, "agreement": agreement}
+    anchors: dict[str, Any] = {"effective": effective, "agreement": agreement}
     start_date: dt.date | None = None
     for d in dates:
         left = text[max(s, d.start - 45) : d.start]
@@ -638,6 +641,8 @@ def _parse_term(ctx: _Ctx, s: int, e: int, effective: dt.date | None, agreement:
     base_default = start_date or effective or agreement
     if start_date is None and _EVENT_START.search(sent):
         base_default = None  # the term starts on an event ("the date on which the Company delivers …")
+        if effective is None:
+            anchors = {"effective": None, "agreement": agreement, "effective_is_event": True}
     # 2. an anniversary or a duration, whichever the clause states first
     specs: list[tuple[int, _Term]] = []
     m = _ANNIVERSARY.search(sent)
