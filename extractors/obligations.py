@@ -48,7 +48,8 @@ _DEFINITION = re.compile(r"^\W{0,3}(?:\(?[a-z0-9]{1,3}[.)]\s*)?[\"“][^\"”]{1
 _HARD_NEGATIVE = re.compile(
     r"^\W*(?:WHEREAS|Whereas|RECITALS?|IN\s+WITNESS\s+WHEREOF|NOW,?\s+THEREFORE)\b|\bsupersede[sd]?\b|"
     r"^[^;]{0,150}?\b(?:shall\s+mean|means|is\s+defined\s+as)\b|\ball\s+(?:rights\s+and\s+)?(?:duties|obligations)\b[^.]{0,80}\bshall\s+(?:terminate|cease)\b(?![^.]{0,40}\bexcept)|\blate\s+(?:fee|charge|payment\s+(?:fee|charge))|"
-    r"\b(?:interest|penalty)\b[^.]{0,60}\b(?:rate|per\s+(?:month|annum|day|week)|%|percent)|\bdeemed\s+(?:to\s+be\s+)?(?:a\s+)?waiver|"
+    r"\b(?:interest|penalty)\b[^;]{0,60}\b(?:rate|per\s+(?:month|annum|day|week)|%|percent)|"
+    r"\b(?:letter\s+of\s+credit|L/C|guarantee|bond|quotation|offer)\b[^.;]{0,40}\bvalid\b|^\W*(?:effective|commencement|execution|agreement)\s+date\s*:|\bdeemed\s+(?:to\s+be\s+)?(?:a\s+)?waiver|"
     r"^\W*(?:the\s+)?(?:provisions?|obligations|sections?|articles?|terms)\b[^.]{0,200}\bsurviv|"
     r"\bdeemed\s+(?:to\s+have\s+been\s+)?(?:given|received|delivered)\b|"
     r"\bnotice\s+of\s+(?:any\s+)?(?:cancell?ation|non-?renewal|material\s+(?:change|reduction))\b[^.]{0,60}\b(?:insurance|polic|coverage)|"
@@ -59,7 +60,7 @@ _HARD_NEGATIVE = re.compile(
     re.I,
 )
 _NEGATIVE_HINT = re.compile(
-    r"whereas|recital|witness|therefore|supersede|mean|defined|late\s|interest|penalt|waiver|surviv|deemed|cancel|"
+    r"whereas|recital|witness|therefore|supersede|mean|defined|late\s|interest|penalt|waiver|surviv|deemed|cancel|valid|date\s*:|"
     r"confidential|governed|counterpart|by:|name:|title:|date:|signature|executed|source\s*:|quicklinks|duties|obligations",
     re.I,
 )
@@ -144,6 +145,9 @@ def anchors_from_key_dates(key_dates: KeyDates) -> dict[str, dt.date | None]:
     }
 
 
+_ANY_VERB = re.compile(
+    r"\b(?:shall|must|will|may|is|are|be|been|agrees?|pays?|paid|delivers?|provides?|renews?|expires?|ends|commences?|"
+    r"warrants?|terminates?|continues?|remains?|due|payable|should|has|have)\b|\bterm\s*:", re.I)
 _VERB = re.compile(r"\b(?:shall|must|will|agrees?|is|are)\b", re.I)
 
 
@@ -232,7 +236,14 @@ _SURVIVAL = re.compile(r"\bsurviv", re.I)
 _OTHER_DUTY = re.compile(r"\b(?:shall|will|must|agrees?\s+to)\s+(?!survive|continue|remain|be\s+(?:deemed|binding)|not\b)(?:promptly\s+|immediately\s+)?\w+", re.I)
 
 
-_HEADER = re.compile(r":\s*$|\b(?:following|below|as\s+follows|set\s+out\s+in\s+the\s+table|schedule)\b", re.I)
+_HEADER = re.compile(
+    r":\s*$|\bas\s+follows\b|\bbelow\b|\bset\s+out\s+in\s+the\s+(?:table|schedule)\b|"
+    r"\bthe\s+following\s+(?:table|schedule|deliverables?|milestones?|dates?|amounts?|install?ments?|payments?|times?|"
+    r"response\s+times?|fees?|shipments?)\b",
+    re.I,
+)
+_TABLE_TITLE = re.compile(r"^\W*(?:schedule\s+[A-Z0-9]+\s*[-–:]\s*)?[A-Z][\w ,&/-]{0,60}\b(?:schedule|table|milestones|deliverables)\W*$", re.I)
+_ROW_VERB = re.compile(r"\b(?:shall|must|will|may|is|are|be|agrees?|commences?|expires?|ends|continues?|remains?|has|have)\b", re.I)
 _BARE_HOURS = re.compile(r"(?<![\w.])(?P<n>\d{1,3})\s*(?:business\s+)?(?P<u>hours?|hrs?|minutes?|business\s+days?|days?)\b", re.I)
 
 
@@ -261,11 +272,11 @@ def _candidates(units: Sequence[_Unit]) -> list[tuple[_Unit, list[DueRuleMention
         header_age += 1
         if header_age > 14:
             header = None
-        if _DUTY.search(u.text) and _HEADER.search(u.text) and len(u.text) < 600:
+        if (_DUTY.search(u.text) and _HEADER.search(u.text) and len(u.text) < 600) or _TABLE_TITLE.match(u.text):
             header, header_age = u.text, 0
         if not _QUICK.search(u.text):
             continue
-        is_row = header is not None and len(u.text) < 300 and not re.search(r"\b(?:shall|must|will|agrees?)\b", u.text, re.I)
+        is_row = header is not None and len(u.text) < 300 and not _ROW_VERB.search(u.text)
         if is_row:
             if _DEFINITION.search(u.text) or _is_negative(u.text):
                 continue
@@ -277,7 +288,7 @@ def _candidates(units: Sequence[_Unit]) -> list[tuple[_Unit, list[DueRuleMention
             if mentions:
                 out.append((u, mentions, f"{header} {u.text}"))
             continue
-        if not _DUTY.search(u.text) or _DEFINITION.search(u.text) or _is_negative(u.text):
+        if not _DUTY.search(u.text) or _DEFINITION.search(u.text) or _is_negative(u.text) or not _ANY_VERB.search(u.text):
             continue
         if _SURVIVAL.search(u.text) and not _OTHER_DUTY.search(u.text):
             continue
@@ -487,7 +498,10 @@ def _same_rule(a: DueRule, b: DueRule) -> bool:
 def _split(otype: str, text: str, mentions: list[DueRuleMention]) -> list[tuple[DueRuleMention, str]]:
     """(mention, segment) per obligation: one for most sentences, one per installment for schedules."""
     deadlines: list[DueRuleMention] = []
+    counted_anchors = {m.rule.anchor for m in mentions if m.rule.kind == "relative" and m.rule.amount and _deadline_like(m)}
     for m in mentions:
+        if m.rule.kind == "relative" and m.rule.amount is None and m.rule.anchor in counted_anchors:
+            continue  # "Upon termination … within 30 days after termination": one deadline, not two
         if _deadline_like(m) and not any(_same_rule(m.rule, d.rule) for d in deadlines):
             deadlines.append(m)
     if otype in ("payment", "delivery") and len(deadlines) >= 2:
@@ -642,7 +656,10 @@ def get_obligations(
                 pieces = [x for x in pieces if x[0] != "expiration"]
             items = [(t, m, unit.text) for t, m in pieces]
         else:
-            if otype not in _MAY_ONLY_TYPES and not _STRONG_DUTY.search(read):
+            first_modal = _MODAL.search(read)
+            notice_of_change = bool(_PRICE_CHANGE.search(read)) and any(m.rule.direction == "before" for m in mentions)
+            if otype not in _MAY_ONLY_TYPES and not notice_of_change and (
+                    not _STRONG_DUTY.search(read) or (first_modal and first_modal.group(0).lower() == "may")):
                 continue  # "X may pay monthly" grants a permission, not a duty
             usable = [m for m in mentions if _type_allows(m, otype)]
             if _TERMINATION_RIGHT.search(unit.text):
