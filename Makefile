@@ -49,14 +49,14 @@ test: install  ## unit tests + one real end-to-end DAG run (under 10 minutes)
 test-slow: install  ## full-corpus and scale suites
 	$(PY) -m pytest -m slow -q
 
-test-distributed: install  ## CeleryExecutor + PostgreSQL + Redis, two workers
-	$(PY) -m pytest -m distributed -q
+test-distributed: install  ## same DAGs on CeleryExecutor: PostgreSQL metadata, Redis broker, two workers (~10 min)
+	$(PY) -m pytest -m distributed -q tests/distributed
 
 eval: install  ## score key dates on the CUAD dev split
 	$(VENV)/bin/milestones eval --cuad $(CUAD) --split dev
 
-bench: install  ## ingestion -> extraction -> load -> dbt -> GX on the CUAD PDFs, per-stage numbers
-	$(PY) -m milestones.bench --cuad $(CUAD)
+bench: install  ## per-stage numbers: CUAD PDFs end to end, 1k/10k/50k scale, incremental (BENCH_ARGS="--limit 50 --scale 1000")
+	$(PY) -m milestones.bench --cuad $(CUAD) $(BENCH_ARGS)
 
 airflow: install  ## Airflow UI on http://127.0.0.1:8080 (airflow standalone, embedded SQLite)
 	$(PY) -m milestones.demo --prepare-only --as-of $(AS_OF)

@@ -324,6 +324,9 @@ def load(
                        "remove the copy or, if it is a different contract, fix the file",
                        contract_id=d["contract_id"], source_path=d["path"], content_hash=d["hash"])  # fmt: skip
         for c in manifest.get("clashes", []):
+            logging.getLogger(__name__).warning(
+                "quarantined %s (contract_id_clash): same name as %s; rename one of them", c["path"], c["other"]
+            )
             quarantine(con, run_id, "ingest", "contract_id_clash",
                        f"{Path(c['path']).name} has the same name as {Path(c['other']).name}, so both would be "
                        f"contract {c['contract_id']!r}; rename one of them",
