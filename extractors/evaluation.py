@@ -265,7 +265,10 @@ def run_eval(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out.write(f"milestones eval — key dates vs expert labels. Data: {CREDIT}\n")
     out.write(f"split={args.split}  contracts={len(records)}  labels={labels_path}\n")
     if len(scored_rows) < len(rows):
-        out.write(f"note: {len(rows) - len(scored_rows)} of {len(rows)} {args.split} contracts have no labels row; not scored\n")
+        out.write(
+            f"note: {len(rows) - len(scored_rows)} of the {len(rows)} contracts in split '{args.split}' have no row in "
+            f"{labels_path.name}; they are not extracted or scored\n"
+        )
     for p in problems:
         out.write(f"warning: {p}\n")
     out.write(
