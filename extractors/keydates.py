@@ -944,7 +944,7 @@ def _renewal(ctx: _Ctx, term: _Term | None) -> tuple[_Renewal | None, str, str]:
         if not _RENEW_PREDICATE.search(sent):
             continue
         never = _NEVER_RENEWAL.search(sent)
-        if never and never.group(0).lower().startswith("mutual"):
+        if never and re.search(r"mutual|consent|agree", never.group(0), re.I):
             # the renewal itself needs both parties, unless it is automatic or only its price/terms are agreed
             about_terms = re.search(r"(?:terms|conditions|consideration|price|fees?|rates?|goals)[^.;]{0,40}$", sent[: never.start()], re.I)
             if re.search(r"automatic", sent, re.I) or about_terms:
