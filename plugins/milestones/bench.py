@@ -42,6 +42,7 @@ from typing import Any
 from .paths import PROJECT_ROOT, get_paths
 
 __all__ = [
+    "code_state",
     "StageResult",
     "TreeMemory",
     "machine_info",
@@ -175,6 +176,19 @@ def machine_info() -> dict[str, Any]:
         "loadavg_at_start": load,
         "versions": versions,
     }
+
+
+def code_state() -> dict[str, Any]:
+    """The commit measured, and which pipeline files differed from it (numbers from a dirty tree say so)."""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=30).stdout
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    dirty = [line[3:] for line in git("status", "--porcelain", "--", "extractors", "plugins", "dbt", "expectations",
+                                      "dags").splitlines() if line[:2].strip() and not line.startswith("??")]  # fmt: skip
+    return {"commit": git("rev-parse", "HEAD").strip() or None, "modified": dirty}
 
 
 def loglog_exponent(sizes: Sequence[float], seconds: Sequence[float]) -> float | None:
@@ -586,10 +600,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     root.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")  # a file name, not logic
     os.environ.setdefault("MILESTONES_HOME", str(PROJECT_ROOT))
-    result: dict[str, Any] = {"started_utc": stamp, "machine": machine_info(), "args": {k: str(v) for k, v in vars(args).items()},
-                              "targets": TARGETS}  # fmt: skip
+    result: dict[str, Any] = {"started_utc": stamp, "machine": machine_info(), "code": code_state(),
+                              "args": {k: str(v) for k, v in vars(args).items()}, "targets": TARGETS}  # fmt: skip
     m = result["machine"]
     print(f"machine: {m['nproc']} cores ({m['cpu_model']}), {m['ram_gib']} GiB RAM, load {m['loadavg_at_start']}")
+    code = result["code"]
+    print(f"code: {code['commit']}" + (f" + uncommitted changes in {len(code['modified'])} file(s)" if code["modified"] else ""))
     say = print
     if not args.no_cuad:
         work = root / "work" / "cuad"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import multiprocessing
 import os
 import time
 from collections.abc import Collection, Iterable
@@ -217,6 +218,10 @@ def extract_batch(
     timeout_s = env_timeout if timeout_s is None else timeout_s
     max_memory_mb = env_memory if max_memory_mb is None else max_memory_mb
     warm_up()  # import the readers once here: every guarded child is forked from this process (~0.3 s each)
+    # Celery's prefork pool (billiard) marks its workers, and so the task processes forked from them, as
+    # daemonic, and a daemonic process may not start children: the guard could not fork and every file was
+    # quarantined as extractor_error. The guard joins or kills its own child, so nothing is orphaned.
+    multiprocessing.current_process()._config.pop("daemon", None)
     batch = json.loads(Path(batch_path).read_text())
     as_of = dt.date.fromisoformat(batch["logical_date"])
     out = Path(batch_path).parent.parent / "extract" / (Path(batch_path).stem + ".jsonl")

@@ -277,6 +277,36 @@ def test_a_memory_hungry_file_is_stopped_under_the_env_limit(tmp_path, monkeypat
     assert recs["a-good.txt"]["kind"] == "extraction" and recs["z-" + GOOD_SAMPLES[2]]["kind"] == "extraction"
 
 
+def _extract_in_daemon(batch: str, out) -> None:
+    from milestones.nightly import extract_batch
+
+    out.put(extract_batch(batch))
+
+
+def test_extraction_works_in_a_daemonic_worker(tmp_path, monkeypatch):
+    """Celery's prefork workers are daemonic processes; the document guard must still be able to fork there
+    (it could not, and every file of the night was quarantined as extractor_error)."""
+    import multiprocessing
+
+    from milestones.nightly import plan
+
+    monkeypatch.setenv("MILESTONES_DATA", str(tmp_path / "data"))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy2(PORTFOLIO / GOOD_SAMPLES[2], inbox / GOOD_SAMPLES[2])
+    shutil.copy2(HOSTILE / "encrypted.pdf", inbox / "encrypted.pdf")
+    (batch,) = plan(NIGHT1, inbox=inbox, warehouse=tmp_path / "w.duckdb", batch_size=10).batches
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    worker = ctx.Process(target=_extract_in_daemon, args=(batch, queue), daemon=True)
+    worker.start()
+    out = queue.get(timeout=120)
+    worker.join(10)
+    recs = {Path(r["source"]).name: r for r in map(json.loads, Path(out).read_text().splitlines())}
+    assert recs[GOOD_SAMPLES[2]]["kind"] == "extraction", recs[GOOD_SAMPLES[2]].get("message")
+    assert recs["encrypted.pdf"]["reason"] == "pdf_encrypted"
+
+
 @pytest.mark.xfail(strict=True, reason="the guard bounds reading a file (extractors.guard), not extract_document: "
                    "a text that reads fast but extracts slowly (~4 s per MB here) runs unbounded")  # fmt: skip
 def test_a_file_that_is_slow_to_extract_is_stopped_too(tmp_path, monkeypatch):
