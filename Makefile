@@ -75,3 +75,13 @@ lock:  ## re-resolve the stack from pyproject.toml into constraints.txt
 
 clean:  ## remove run state (warehouse, outbox, Airflow home); keeps .venv
 	rm -rf data .airflow dbt/target dbt/logs
+
+# -- review app (issue #6) ---------------------------------------------------------------------------------
+REVIEW_PORT ?= 8090
+.PHONY: review-app test-browser
+
+review-app: install  ## review queue + extraction API on http://127.0.0.1:$(REVIEW_PORT) (demo accounts printed if none set)
+	$(PY) -m milestones.review.serve --port $(REVIEW_PORT) --demo-users
+
+test-browser: install  ## Playwright + Debian chromium: the review flow end to end; screenshots in data/screenshots/review
+	$(PY) -m pytest -m browser -q

@@ -4,7 +4,8 @@ Decision: the register stores no full text, so the app re-reads the document fil
 (raw.documents.path) with `extractors.text.load_document` — the same reader the nightly run used, so the
 stored offsets (span_start/span_end into the full text, pages joined by form feeds) point at the same
 characters. The file's sha256 must equal the document_id; if the file moved or changed the page says so
-and shows the stored evidence sentences only. Texts are cached per document_id in this process.
+and shows the stored evidence sentences only. Texts are cached per (document, file size, mtime) in this
+process.
 """
 
 from __future__ import annotations
@@ -48,14 +49,17 @@ def _sha256(path: Path) -> str:
 def get_source_text(path: str | None, document_id: str | None) -> SourceText:
     if not path or not document_id:
         return SourceText(None, "the register has no document file for this contract")
-    with _LOCK:
-        if document_id in _CACHE:
-            _CACHE.move_to_end(document_id)
-            return SourceText(_CACHE[document_id])
     p = Path(path)
-    if not p.is_file():
+    try:
+        st = p.stat()
+    except OSError:
         return SourceText(None, f"the document file {p} is no longer there; showing the stored evidence only")
-    if _sha256(p) != document_id:
+    key = f"{document_id}|{p}|{st.st_size}|{st.st_mtime_ns}"  # a touched file is checked again
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return SourceText(_CACHE[key])
+    if not p.is_file() or _sha256(p) != document_id:
         return SourceText(None, f"{p.name} changed after it was extracted (its hash differs); the offsets would "
                                 "not match, so only the stored evidence is shown until the next nightly run")
     try:
@@ -63,7 +67,7 @@ def get_source_text(path: str | None, document_id: str | None) -> SourceText:
     except DocumentError as exc:
         return SourceText(None, f"{p.name} cannot be read now ({exc})")
     with _LOCK:
-        _CACHE[document_id] = doc
+        _CACHE[key] = doc
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return SourceText(doc)
