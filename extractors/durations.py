@@ -47,6 +47,7 @@ _PATTERN = re.compile(
 _UNIT_ANCHOR = re.compile(r"(?:day|week|month|year|quarter)", re.I)
 _BEFORE, _AFTER = 72, 16
 # "once a year", "24 hours a day", "per a month" describe frequency, not a period
+_HALF_BEFORE = re.compile(r"\bhalf\s+$", re.I)
 _FREQUENCY_BEFORE = re.compile(r"(?:once|twice|times|hours|per|each|every)\s*$", re.I)
 
 
@@ -137,7 +138,14 @@ def get_durations(text: str) -> Iterator[DurationMention]:
         if not amount:
             continue
         if m.group("word") and m.group("word").lower() in ("a", "an", "single"):
-            if _FREQUENCY_BEFORE.search(text[max(0, m.start() - 12) : m.start()]):
+            before = text[max(0, m.start() - 12) : m.start()]
+            if _FREQUENCY_BEFORE.search(before):
+                continue
+            half = _HALF_BEFORE.search(before)
+            if half:  # "half a year" is six months; half of any other unit is not a whole amount
+                if _unit(m.group("unit")) == "years":
+                    start = m.start() - (len(before) - half.start())
+                    yield DurationMention(start, m.end(), text[start : m.end()], 6, "months")
                 continue
         unit = _unit(m.group("unit"))
         if unit is None:

@@ -36,6 +36,7 @@ FORMS = [
     ("two (2) consecutive quarters", "two (2) consecutive quarters", 2, "quarters"),
     ("an additional year", "an additional year", 1, "years"),
     ("the fifteen (15) Contract Years", "fifteen (15) Contract Years", 15, "years"),
+    ("for an additional period of half a year unless", "half a year", 6, "months"),
 ]
 
 
@@ -57,6 +58,7 @@ NEGATIVES = [
     "a reasonable period",
     "Section 30 hereof",
     "24 hours",
+    "half a day",
 ]
 
 
