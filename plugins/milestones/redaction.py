@@ -215,9 +215,9 @@ def _candidates(text: str, settings: RedactionSettings) -> Iterator[Redaction]:
         ):
             if not _PHONE_LABEL.search(text[label.start() : label.end()]):
                 continue
-            m = _PHONE_LOOSE.match(text, label.end())
-            if m and 7 <= len(re.sub(r"\D", "", m.group(0))) <= 15:
-                yield Redaction("phone", m.start(), m.end(), m.group(0))
+            loose = _PHONE_LOOSE.match(text, label.end())
+            if loose and 7 <= len(re.sub(r"\D", "", loose.group(0))) <= 15:
+                yield Redaction("phone", loose.start(), loose.end(), loose.group(0))
     if "signature_name" in kinds:
         for m in _SIG_LINE.finditer(text):
             name = m.group("name")

@@ -26,7 +26,7 @@ def adf_doc(paragraphs: Sequence[str | Sequence[tuple[str, str | None]]]) -> dic
     """Atlassian Document Format: one paragraph per item; an item is text or [(text, link or None), …]."""
     content = []
     for para in paragraphs:
-        parts = [(para, None)] if isinstance(para, str) else list(para)
+        parts: list[tuple[str, str | None]] = [(para, None)] if isinstance(para, str) else list(para)
         nodes = []
         for text, link in parts:
             if not text:

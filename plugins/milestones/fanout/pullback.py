@@ -138,11 +138,11 @@ def pull_task_status(con: duckdb.DuckDBPyConnection, connectors: Connectors, run
                     _apply(con, row, status, "completed" if task.get("completed") else "incomplete",
                            _parse_ts(task.get("completed_at")), run_id, clock(), summary)  # fmt: skip
             for gid, row in ours.items():  # tasks outside any project we list: one by one
-                task = asana.get_task(gid, ("completed", "completed_at"))
-                if task is not None:
-                    status = "done" if task.get("completed") else "not_started"
-                    _apply(con, row, status, "completed" if task.get("completed") else "incomplete",
-                           _parse_ts(task.get("completed_at")), run_id, clock(), summary)  # fmt: skip
+                single = asana.get_task(gid, ("completed", "completed_at"))
+                if single is not None:
+                    status = "done" if single.get("completed") else "not_started"
+                    _apply(con, row, status, "completed" if single.get("completed") else "incomplete",
+                           _parse_ts(single.get("completed_at")), run_id, clock(), summary)  # fmt: skip
         except DeliveryError as exc:
             summary.errors.append(f"asana: {exc}")
 

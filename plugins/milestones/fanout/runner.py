@@ -217,8 +217,8 @@ def get_outbox_counts(warehouse: Path | None = None, outbox_dir: Path | None = N
 
         def table_exists(name: str) -> bool:
             schema, table = name.split(".")
-            return bool(con.execute("select count(*) from information_schema.tables where table_schema = ? and "
-                                    "table_name = ?", [schema, table]).fetchone()[0])  # fmt: skip
+            sql = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+            return bool((con.execute(sql, [schema, table]).fetchone() or (0,))[0])
 
         def grouped(sql: str) -> dict[str, int]:
             return {str(k): int(v) for k, v in con.execute(sql).fetchall()}
@@ -228,7 +228,7 @@ def get_outbox_counts(warehouse: Path | None = None, outbox_dir: Path | None = N
         tasks = grouped("select system, count(*) from raw.pm_tasks group by 1")
         cal = grouped("select status, count(*) from raw.calendar_events group by 1") if table_exists(
             "raw.calendar_events") else {}  # fmt: skip
-        unmapped = int(con.execute("select count(*) from raw.unmapped_obligations").fetchone()[0]) if table_exists(
+        unmapped = sum(grouped("select 'n', count(*) from raw.unmapped_obligations").values()) if table_exists(
             "raw.unmapped_obligations") else 0  # fmt: skip
     feeds = (
         len(list((outbox_dir / "calendars").glob("*/*.ics"))) if (outbox_dir / "calendars").exists() else 0
