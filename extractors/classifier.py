@@ -142,6 +142,14 @@ def heldout_doc_ids(labels_path: Path | None = None) -> set[str]:
     return {c["doc_id"] for c in head.get("_contracts", []) if c.get("part") == "heldout"}
 
 
+def _labelled_doc_ids() -> set[str]:
+    path = _DATA / "cuad_dev_obligations.jsonl"
+    if not path.exists():
+        return set()
+    with path.open(encoding="utf-8") as f:
+        return {c["doc_id"] for c in json.loads(f.readline()).get("_contracts", [])}
+
+
 def _locate(text: str, span: str, start_hint: int = 0) -> tuple[int, int] | None:
     """Offsets of ``span`` in ``text``; falls back to whitespace-insensitive search (CUAD spans drop line breaks)."""
     i = text.find(span, start_hint)
@@ -215,7 +223,7 @@ def _own_cuad_examples(cuad: Path, labels_path: Path, exclude: set[str]) -> list
     out: list[Example] = []
     for contract in head.get("_contracts", []):
         doc_id = contract["doc_id"]
-        if doc_id in exclude or contract.get("part") == "heldout":
+        if doc_id in exclude or contract.get("part") != "tune":
             continue
         text = (cuad / "txt" / f"{doc_id}.txt").read_text(encoding="utf-8", errors="replace")
         recs = gold.get(doc_id, [])
@@ -225,6 +233,41 @@ def _own_cuad_examples(cuad: Path, labels_path: Path, exclude: set[str]) -> list
         for sent in label_candidates(text):
             if not any(r["start"] < sent.end and sent.start < r["end"] for r in recs):
                 out.append(Example(sent.text, NONE_LABEL, f"own-negative:{doc_id}:{sent.start}-{sent.end}", doc_id))
+    return out
+
+
+# Pattern-labelled ("weak") sentences from CUAD dev contracts for the types CUAD has no category for. Off by
+# default: adding them did not help on the validation contracts (see the model card). A sentence
+# qualifies only with a duty verb, the pattern and a counted deadline; the first pattern that matches wins.
+_WEAK_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("reporting", re.compile(r"\b(?:shall|will|must|agrees?\s+to)\s+(?:\w+\s+){0,3}?(?:provide|deliver|submit|furnish|send|render|prepare)\b"
+                             r"[^.;]{0,80}\b(?:reports?|statements?|forecasts?|accounting|summary|summaries)\b", re.I)),
+    ("acceptance", re.compile(r"\b(?:shall|will|must)\s+(?:\w+\s+){0,2}?(?:inspect|test|accept\s+or\s+reject|notify\s+\w+\s+of\s+(?:any\s+)?(?:defects?|rejection|non-?conform))", re.I)),
+    ("delivery", re.compile(r"\b(?:shall|will|must|agrees?\s+to)\s+(?:\w+\s+){0,2}?(?:deliver|ship|install|complete|furnish|supply|launch|make\s+available)\b", re.I)),
+]
+_WEAK_EXCLUDE = re.compile(r"\b(?:pay|paid|payment|invoice|fee|royalt|insurance|audit|terminat|renew|notice|confidential|warrant)", re.I)
+
+
+def _pattern_examples(cuad: Path, exclude: set[str], per_label: int = 150) -> list[Example]:
+    from .rules import get_due_rules
+    from .structure import get_sentences
+
+    with (cuad / "manifest.csv").open(encoding="utf-8") as f:
+        docs = sorted(r["doc_id"] for r in csv.DictReader(f) if r["split"] == "dev" and r["doc_id"] not in exclude)
+    counts: Counter[str] = Counter()
+    out: list[Example] = []
+    for doc_id in docs:
+        text = (cuad / "txt" / f"{doc_id}.txt").read_text(encoding="utf-8", errors="replace")
+        for sent in get_sentences(text):
+            if len(sent.text) > 600 or _WEAK_EXCLUDE.search(sent.text):
+                continue
+            label = next((lab for lab, rx in _WEAK_PATTERNS if rx.search(sent.text)), None)
+            if label is None or counts[label] >= per_label:
+                continue
+            if not any(m.rule.amount or m.rule.date or m.rule.kind == "recurring" for m in get_due_rules(sent.text)):
+                continue
+            counts[label] += 1
+            out.append(Example(sent.text, label, f"weak:{doc_id}:{sent.start}-{sent.end}", doc_id))
     return out
 
 
@@ -248,7 +291,7 @@ def _jsonl_examples(path: Path, group_prefix: str) -> list[Example]:
 
 
 def get_training_examples(
-    cuad: Path | None, feedback: Sequence[Path] = (), *, include_cuad_categories: bool = True
+    cuad: Path | None, feedback: Sequence[Path] = (), *, include_cuad_categories: bool = True, include_weak: bool = False
 ) -> list[Example]:
     """All training sentences in a stable order (CUAD category spans, own labels, written examples, feedback)."""
     exclude = heldout_doc_ids()
@@ -257,6 +300,8 @@ def get_training_examples(
         if include_cuad_categories:
             out += _cuad_examples(cuad, exclude)
         out += _own_cuad_examples(cuad, _DATA / "cuad_dev_obligations.jsonl", exclude)
+        if include_weak:
+            out += _pattern_examples(cuad, exclude | _labelled_doc_ids())
     out += _jsonl_examples(_DATA / "obligation_examples.jsonl", "written-")
     for path in feedback:
         if not Path(path).exists():

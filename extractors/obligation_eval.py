@@ -329,13 +329,15 @@ def run_eval_obligations(args: Any) -> int:
         if not (cuad / "txt").is_dir():
             raise MilestonesError(f"CUAD not found at {cuad}: pass --cuad pointing at the folder with txt/")
         contracts, gold = load_cuad_gold(Path(args.labels) if args.labels else None)
-        parts = ["tune", "heldout"] if args.part == "all" else [args.part]
+        present = set(contracts.values())
+        parts = [p for p in ("tune", "validation", "heldout") if p in present] if args.part == "all" else [args.part]
         for part in parts:
             docs = sorted(d for d, p in contracts.items() if p == part)
             paths = {d: cuad / "txt" / f"{d}.txt" for d in docs}
             predicted, elapsed = _predict(paths, as_of)
             texts = {d: p.read_text(encoding="utf-8", errors="replace") for d, p in paths.items()}
-            title = f"CUAD dev labelled contracts, {part} part" + (" (never tuned on)" if part == "heldout" else "")
+            title = f"CUAD dev labelled contracts, {part} part" + (" (never tuned on)" if part == "heldout" else "") + (
+                " (labelled late, used to choose between models)" if part == "validation" else "")
             results[f"cuad_{part}"] = _print_report(title, [g for g in gold if g.part == part], predicted, texts, args.misses, out)
             print(f"({len(docs)} contracts in {elapsed:.1f} s)", file=out)
     if not results:

@@ -53,6 +53,7 @@ _HARD_NEGATIVE = re.compile(
     r"^\W*(?:the\s+)?(?:provisions?|obligations|sections?|articles?|terms)\b[^.]{0,200}\bsurviv|"
     r"\bdeemed\s+(?:to\s+have\s+been\s+)?(?:given|received|delivered)\b|"
     r"\bnotice\s+of\s+(?:any\s+)?(?:cancell?ation|non-?renewal|material\s+(?:change|reduction))\b[^.]{0,60}\b(?:insurance|polic|coverage)|"
+    r"\bno\s+cancell?ation\b[^.]{0,80}\bwithout\b[^.]{0,60}\bnotice|\bshall\s+be\s+(?:increased|decreased|adjusted|reduced)\s+by\b|"
     r"\b(?:polic(?:y|ies)|insurance|coverage)\b[^.]{0,80}\b(?:cancell?ed|cancell?ation)\b[^.]{0,60}\bnotice|"
     r"\bconfidential\w*\b[^.]{0,80}\b(?:shall|will)\s+(?:continue|survive|remain|last|apply)\b[^.]{0,40}\b(?:years?|months?)|"
     r"\bgoverned\s+by\s+(?:and\s+construed\s+in\s+accordance\s+with\s+)?the\s+laws?\b|\bcounterparts?\b|"
@@ -60,7 +61,7 @@ _HARD_NEGATIVE = re.compile(
     re.I,
 )
 _NEGATIVE_HINT = re.compile(
-    r"whereas|recital|witness|therefore|supersede|mean|defined|late\s|interest|penalt|waiver|surviv|deemed|cancel|valid|date\s*:|"
+    r"whereas|recital|witness|therefore|supersede|mean|defined|late\s|interest|penalt|waiver|surviv|deemed|cancel|valid|date\s*:|increased|decreased|adjusted|reduced|"
     r"confidential|governed|counterpart|by:|name:|title:|date:|signature|executed|source\s*:|quicklinks|duties|obligations",
     re.I,
 )
@@ -75,7 +76,8 @@ _CURE = re.compile(r"\bcure[ds]?\b|\bcuring\b|\bremed(?:y|ied)\b", re.I)
 _DUTY = re.compile(
     r"\b(?:shall|must|will|agrees?\s+to|undertakes?\s+to|is\s+(?:required|obligated)\s+to|are\s+(?:required|obligated)\s+to|"
     r"(?:is|are|becomes?)\s+(?:due|payable)|payable|due|warrant(?:s|ed)|may|should|to\s+be\s+(?:paid|made|delivered|received|provided|submitted)|"
-    r"payment\s+terms|net\s+\d+|expires?|expiring|ends\s+(?:on|\w+\s+(?:months?|years?)|at)|commences?)\b|\b(?:agreement\s+|initial\s+)?term\s*:|[$€£]\s?\d",
+    r"payment\s+terms|net\s+\d+|expires?|expiring|ends\s+(?:on|\w+\s+(?:months?|years?)|at)|commences?|(?:is|are)\s+responsible\s+for)\b|"
+    r"\b(?:reporting|payment\s+terms|delivery|payment)\s*:|\b(?:agreement\s+|initial\s+)?term\s*:|[$€£]\s?\d",
     re.I,
 )
 _MONEY = re.compile(
@@ -147,7 +149,7 @@ def anchors_from_key_dates(key_dates: KeyDates) -> dict[str, dt.date | None]:
 
 _ANY_VERB = re.compile(
     r"\b(?:shall|must|will|may|is|are|be|been|agrees?|pays?|paid|delivers?|provides?|renews?|expires?|ends|commences?|"
-    r"warrants?|terminates?|continues?|remains?|due|payable|should|has|have)\b|\bterm\s*:", re.I)
+    r"warrants?|terminates?|continues?|remains?|due|payable|should|has|have|responsible)\b|\b\w+(?:\s+\w+)?\s*:\s", re.I)
 _VERB = re.compile(r"\b(?:shall|must|will|agrees?|is|are)\b", re.I)
 
 
@@ -227,7 +229,8 @@ _MAY_ONLY_TYPES = {"option_exercise", "termination_notice", "renewal", "renewal_
 _STRONG_DUTY = re.compile(
     r"\b(?:shall|must|will|agrees?\s+to|undertakes?\s+to|is\s+(?:required|obligated)\s+to|are\s+(?:required|obligated)\s+to|"
     r"(?:is|are|becomes?)\s+(?:due|payable)|payable|due|warrant(?:s|ed)|should|to\s+be\s+(?:paid|made|delivered|received|provided|submitted)|"
-    r"payment\s+terms|net\s+\d+)\b|\b(?:agreement\s+|initial\s+)?term\s*:|[$€£]\s?\d",
+    r"payment\s+terms|net\s+\d+|(?:is|are)\s+responsible\s+for)\b|\b(?:agreement\s+|initial\s+)?term\s*:|[$€£]\s?\d|"
+    r"\b(?:reporting|payment\s+terms|delivery|payment)\s*:",
     re.I,
 )
 
@@ -242,7 +245,7 @@ _HEADER = re.compile(
     r"response\s+times?|fees?|shipments?)\b",
     re.I,
 )
-_TABLE_TITLE = re.compile(r"^\W*(?:schedule\s+[A-Z0-9]+\s*[-–:]\s*)?[A-Z][\w ,&/-]{0,60}\b(?:schedule|table|milestones|deliverables)\W*$", re.I)
+_TABLE_TITLE = re.compile(r"^(?=.{0,90}$)(?!.*\b(?:shall|must|will|may|is|are)\b)\W*[\w ,&/#*()-]{0,60}\b(?:schedule|table|milestones?|deliverables)\b[\w ,&/#*()-]{0,40}\W*$", re.I)
 _ROW_VERB = re.compile(r"\b(?:shall|must|will|may|is|are|be|agrees?|commences?|expires?|ends|continues?|remains?|has|have)\b", re.I)
 _BARE_HOURS = re.compile(r"(?<![\w.])(?P<n>\d{1,3})\s*(?:business\s+)?(?P<u>hours?|hrs?|minutes?|business\s+days?|days?)\b", re.I)
 
@@ -270,7 +273,7 @@ def _candidates(units: Sequence[_Unit]) -> list[tuple[_Unit, list[DueRuleMention
     header_age = 0
     for u in units:
         header_age += 1
-        if header_age > 14:
+        if header_age > 25:
             header = None
         if (_DUTY.search(u.text) and _HEADER.search(u.text) and len(u.text) < 600) or _TABLE_TITLE.match(u.text):
             header, header_age = u.text, 0
@@ -452,7 +455,7 @@ _EXPIRY = re.compile(
     r"continue[sd]?\s+(?:in\s+(?:full\s+)?(?:force|effect)\s+)?(?:until|through)|remain\s+in\s+(?:full\s+)?(?:force\s+and\s+effect|force|effect)\s+(?:until|through))\b",
     re.I,
 )
-_AUTO_RENEW = re.compile(r"\bautomatic(?:ally)?\s+(?:be\s+)?(?:renew|extend|continue)|\brenew\w*\s+automatically|\bsuccessive\b|\bevergreen\b|\bshall\s+(?:be\s+)?(?:renewed|extended)\s+for\b", re.I)
+_AUTO_RENEW = re.compile(r"\bautomatic(?:ally)?\s+(?:be\s+)?(?:renew|extend|continue)|\b(?:renew|extend|continu)\w*\s+automatically|\bsuccessive\b|\bevergreen\b|\bshall\s+(?:be\s+)?(?:renewed|extended)\s+for\b", re.I)
 _NOT_RENEW = re.compile(r"\bnon[\s-]?renewal|\bnot\s+(?:to\s+)?(?:renew|extend)|\bintent(?:ion)?\s+not\s+to|\bunless\b[^.]{0,160}\bnotice|\bterminat\w*\b[^.]{0,80}\bnotice", re.I)
 
 
@@ -504,6 +507,12 @@ def _split(otype: str, text: str, mentions: list[DueRuleMention]) -> list[tuple[
             continue  # "Upon termination … within 30 days after termination": one deadline, not two
         if _deadline_like(m) and not any(_same_rule(m.rule, d.rule) for d in deadlines):
             deadlines.append(m)
+    if otype == "payment" and any(m.rule.kind == "recurring" for m in deadlines):
+        # "$23,000 per month, with payments to commence on March 1, 2018": the date starts the schedule
+        deadlines = [m for m in deadlines if not (m.rule.kind == "absolute" and re.search(
+            r"(?:commenc\w*|beginning|starting|start)\s+(?:on\s+|in\s+)?(?:the\s+)?$", text[max(0, m.start - 30) : m.start], re.I))]
+        if len(deadlines) == 1:
+            return [(deadlines[0], text)]
     if otype in ("payment", "delivery") and len(deadlines) >= 2:
         # a bare "monthly" next to "within 15 days after receipt of an invoice" is two obligations (bill, pay)
         out = []
@@ -528,7 +537,7 @@ def _split(otype: str, text: str, mentions: list[DueRuleMention]) -> list[tuple[
 _PRICE_CHANGE = re.compile(r"\b(?:increase|raise|change|modify|revise|adjust)\w*\b[^.]{0,60}\b(?:fees?|prices?|pricing|rates?|charges?)\b|\b(?:fees?|prices?|pricing|rates?)\b[^.]{0,40}\b(?:increase|change|modif|revis|adjust)", re.I)
 
 
-def _term_obligations(text: str, mentions: list[DueRuleMention], otype: str) -> list[tuple[str, DueRuleMention]]:
+def _term_obligations(text: str, mentions: list[DueRuleMention], otype: str, contract_auto_renews: bool = False) -> list[tuple[str, DueRuleMention]]:
     """Contract-level readings of a term/renewal clause: expiration, renewal decision, non-renewal notice."""
     out: list[tuple[str, DueRuleMention]] = []
     auto = bool(_AUTO_RENEW.search(text))
@@ -546,7 +555,7 @@ def _term_obligations(text: str, mentions: list[DueRuleMention], otype: str) -> 
         m = befores[0]
         rule = replace(m.rule, anchor="expiration_date") if m.rule.kind == "relative" else m.rule
         kind = "renewal_notice" if re.search(r"\bnon[\s-]?renewal|\bnot\s+(?:to\s+)?(?:renew|extend)|\bintent\w*\s+not", text, re.I) else "renewal"
-        if auto:
+        if auto or contract_auto_renews:
             kind = "renewal_notice"
         out.append((kind, replace(m, rule=rule)))
         return out
@@ -633,7 +642,7 @@ def get_obligations(
         p_obl = 1.0 - p.get(NONE_LABEL, 0.0)
         if read != unit.text:  # a table row: its header says what the table lists
             head = read[: len(read) - len(unit.text)]
-            row_type = next((t for t, rx in _ROW_TYPES if rx.search(head)), None)
+            row_type = "payment" if re.search(r"[$€£]\s?\d|\d\s?%", unit.text) else next((t for t, rx in _ROW_TYPES if rx.search(head)), None)
             if row_type:
                 p = {**p, row_type: max(p.get(row_type, 0.0), 1.0 - p.get(NONE_LABEL, 0.0), 0.5)}
                 p = {k: (v if k in (row_type, NONE_LABEL) else min(v, p[row_type] * 0.5)) for k, v in p.items()}
@@ -646,7 +655,7 @@ def get_obligations(
         otype = _override_type(unit.text, max((t for t in p if t != NONE_LABEL), key=lambda t: p[t]))
         p_type = p[otype] / p_obl if p_obl > 0 else 0.0
         if otype in _CONTRACT_LEVEL or (otype == "termination_notice"):
-            pieces = _term_obligations(unit.text, mentions, otype) if otype in _CONTRACT_LEVEL else []
+            pieces = _term_obligations(unit.text, mentions, otype, auto_renews) if otype in _CONTRACT_LEVEL else []
             if otype == "termination_notice":
                 dated = sorted((m for m in mentions if m.rule.kind == "absolute" and m.rule.date),
                                key=lambda m: (not re.match(r"(?:no|not)\s+later|on\s+or\s+(?:before|prior)|by\b", m.text, re.I),

@@ -313,7 +313,7 @@ def _relative(text: str) -> list[DueRuleMention]:
         trigger: str | None = None
         direction = "within"
         frequency: str | None = None
-        period = bool(_PRE_PERIOD.search(before))
+        period = bool(_PRE_PERIOD.search(before)) or bool(re.search(r"\b(?:first|initial)\s*$", before, re.I))
         conf = 0.75
         if conn:
             word = re.sub(r"\s+", " ", conn.group("conn").lower())
@@ -354,7 +354,7 @@ def _relative(text: str) -> list[DueRuleMention]:
                 if anchor == "event" and re.match(r"\s*(?:the\s+)?(?:date\s+(?:hereof|of\s+this)|this\s+agreement)", phrase, re.I):
                     anchor = "signing"
                 conf = 0.9 if anchor not in (None, "event") else 0.75
-                if word == "of" and re.match(r"\s*(?:the\s+)?(?:term|agreement)\b", phrase, re.I) and not _PRE_WITHIN.search(before):
+                if word == "of" and re.match(r"\s*(?:the\s+|this\s+)?(?:term|agreement)\b", phrase, re.I) and not _PRE_WITHIN.search(before):
                     period = True  # "a term of two years", "a period of one year of the agreement"
         elif re.search(r"\bnotice\s+(?:period\s+)?of\s*(?:at\s+least\s+|not\s+less\s+than\s+)?$", before, re.I):
             direction, anchor, conf = "before", "event", 0.75
@@ -429,6 +429,8 @@ def _recurring(text: str) -> list[DueRuleMention]:
         rule = DueRule(kind="recurring", frequency=freq, anchor=_PERIOD_END_ANCHOR[freq], direction="before")
         out.append(DueRuleMention(m.start(), m.end(), m.group(0), rule, None, 0.85))
     for m in (_FIRST_PERIOD.finditer(text) if "first" in low else ()):
+        if re.search(r"\beach\s+of\s*$", text[max(0, m.start() - 12) : m.start() + 3], re.I) or re.search(r"\beach\s+of\s+the\s+first", m.group(0) + text[m.start() - 12 : m.start()], re.I):
+            continue
         n = _word_int(m.group("n")) if m.group("n") else 1
         unit = {"year": "years", "month": "months", "quarter": "months"}[m.group("unit").lower()]
         amount = (n or 1) * (3 if m.group("unit").lower() == "quarter" else 1)
@@ -472,7 +474,8 @@ def _recurring(text: str) -> list[DueRuleMention]:
         out.append(DueRuleMention(m.start(), m.end(), m.group(0), rule, phrase or None, 0.9))
     for freq, rx in _FREQ_WORDS if _FREQ_HINT.search(low) else ():
         for m in rx.finditer(text):
-            if _ADJ_NOT_SCHEDULE.match(text, m.end()) or _OF_THE.search(text[max(0, m.start() - 25) : m.start()]):
+            if (_ADJ_NOT_SCHEDULE.match(text, m.end()) or _OF_THE.search(text[max(0, m.start() - 25) : m.start()])
+                    or re.search(r"(?:days?|hours?)(?:\s*\(\d+\))?\s*$", text[max(0, m.start() - 20) : m.start()], re.I)):
                 continue  # "the Monthly Uptime Percentage", "5% of the monthly fees": a measure, not a schedule
             if _FREQ_NEG.search(text[max(0, m.start() - 30) : m.end() + 15]) and re.search(r"per\s+annum|annual", m.group(0), re.I):
                 continue
@@ -603,7 +606,7 @@ def _attach_events(mentions: list[DueRuleMention]) -> list[DueRuleMention]:
               and m.rule.anchor not in (None, "event")]
     out: list[DueRuleMention] = []
     for m in mentions:
-        if m.rule.kind == "relative" and m.rule.amount and m.rule.anchor is None and events and not m.period:
+        if m.rule.kind == "relative" and m.rule.amount and m.rule.anchor is None and events and not m.period and m.confidence >= 0.6:
             ev = min(events, key=lambda e: abs(e.start - m.start))
             m = replace(m, rule=replace(m.rule, anchor=ev.rule.anchor), trigger=ev.trigger, confidence=max(m.confidence, 0.8))
         out.append(m)
