@@ -9,7 +9,7 @@ Connection ids (all optional — a missing one means "use the local outbox" for 
 | milestones_teams            | http                    | password or extra.webhook_url = Workflows URL; extra.routes = {"#channel": url} |
 | milestones_smtp             | smtp                    | host, port, login, password; extra.from_email, disable_ssl, disable_tls, timeout (provider semantics) |
 | milestones_jira             | jira or http            | host = https://<site>.atlassian.net, login = email, password = API token; extra.project, issue_type, assignees, bearer |
-| milestones_asana            | asana or http           | password = token; extra.workspace, project (gid), projects {owner_map name: gid}, assignees, base_url |
+| milestones_asana            | asana or http           | password = token; extra.workspace, project (gid), projects {owner_map name: gid}, assignees, use_external (false with a PAT), base_url |
 | milestones_google_calendar  | http                    | password = OAuth access token; extra.calendar_id, base_url |
 | milestones_msgraph          | http                    | login = client id, password = client secret, extra.tenant_id, user (UPN), token_url, base_url — or extra.token |
 | milestones_servicenow       | http                    | host = https://<instance>.service-now.com, login, password (or extra.token); extra.contract_field, service_field, query |
@@ -142,7 +142,8 @@ def _asana(conn: Any) -> AsanaBackend:
         conn.password, base_url=extra.get("base_url") or "https://app.asana.com/api/1.0", **_http_kw(extra)
     )
     return AsanaBackend(client, default_project=extra.get("project"), projects=extra.get("projects") or {},
-                        workspace=extra.get("workspace"), assignees=extra.get("assignees") or {})  # fmt: skip
+                        workspace=extra.get("workspace"), assignees=extra.get("assignees") or {},
+                        use_external=bool(extra.get("use_external", True)))  # fmt: skip
 
 
 def _google(conn: Any) -> GoogleCalendarClient:

@@ -153,15 +153,20 @@ class JiraBackend:
 
 
 class AsanaBackend:
+    """`use_external=True` keys tasks by Asana's custom external data (OAuth apps only). With a personal
+    access token set it False: the key then lives in the task notes and lookup scans the project's tasks."""
+
     system = "asana"
 
     def __init__(self, client: AsanaClient, *, default_project: str | None = None, projects: dict[str, str] | None = None,
-                 workspace: str | None = None, assignees: dict[str, str] | None = None) -> None:  # fmt: skip
+                 workspace: str | None = None, assignees: dict[str, str] | None = None,
+                 use_external: bool = True) -> None:  # fmt: skip
         self.client = client
         self.default_project = default_project
         self.projects = dict(projects or {})
         self.workspace = workspace
         self.assignees = {k.lower(): v for k, v in (assignees or {}).items()}
+        self.use_external = use_external
 
     @staticmethod
     def external_gid(obligation_key: str) -> str:
@@ -194,8 +199,17 @@ class AsanaBackend:
         )
 
     def lookup(self, spec: TaskSpec) -> RemoteTask | None:
-        task = self.client.find_by_external(self.external_gid(spec.obligation_key))
-        return self._remote(task) if task else None
+        if self.use_external:
+            task = self.client.find_by_external(self.external_gid(spec.obligation_key))
+            return self._remote(task) if task else None
+        if not spec.project:
+            return None
+        marker = f"key {spec.obligation_key}."
+        fields = ("name", "notes", "completed", "permalink_url")
+        for task in self.client.project_tasks(spec.project, fields):
+            if marker in (task.get("notes") or ""):
+                return self._remote(task)
+        return None
 
     def create(self, spec: TaskSpec) -> RemoteTask:
         data = self._data(spec)
@@ -205,8 +219,9 @@ class AsanaBackend:
             data["projects"] = [spec.project]
         if self.workspace:
             data["workspace"] = self.workspace
-        data["external"] = {"gid": self.external_gid(spec.obligation_key),
-                            "data": json.dumps({"contractId": spec.contract_id, "occurrenceKey": spec.occurrence_key})}  # fmt: skip
+        if self.use_external:
+            data["external"] = {"gid": self.external_gid(spec.obligation_key),
+                                "data": json.dumps({"contractId": spec.contract_id, "occurrenceKey": spec.occurrence_key})}  # fmt: skip
         return self._remote(self.client.create_task(data))
 
     def update(self, external_id: str, spec: TaskSpec) -> None:

@@ -169,12 +169,16 @@ def test_crash_after_accept_leaves_a_visible_delivery_unknown_not_a_duplicate(ch
     assert not (tmp_path / "outbox" / "DELIVERY_UNKNOWN.md").exists()
 
 
-@pytest.mark.parametrize("system", ["jira", "asana"])
+@pytest.mark.parametrize("system", ["jira", "asana", "asana-pat"])
 def test_crash_after_task_create_is_adopted_by_key_not_recreated(
     system, fakes, warehouse, clock, tmp_path, sleeps
 ):
     warehouse.set_obligations(ROWS)
+    pat = system == "asana-pat"  # a personal access token cannot set `external`: the key lives in the notes
+    system = "asana" if pat else system
     c = make_connectors(fakes, sleeps, only=(system,))
+    if pat:
+        c.asana.use_external = False
     with pytest.raises(Crash):
         run(warehouse, c, clock, tmp_path, seams={"task": crash_once(f"{system}:")})
     created = len(fakes[system].issues if system == "jira" else fakes[system].tasks)
@@ -186,6 +190,9 @@ def test_crash_after_task_create_is_adopted_by_key_not_recreated(
     assert len(store) == 2
     if system == "jira":
         assert len(fakes["jira"].by_label(obligation_label("m1"))) == 1
+    elif pat:
+        assert sum("key m1." in t["notes"] for t in fakes["asana"].tasks.values()) == 1
+        assert all(t["external"] is None for t in fakes["asana"].tasks.values())
     else:
         assert len(fakes["asana"].by_external("contract-milestones:m1")) == 1
     assert {r[0] for r in warehouse.query("select sync_state from raw.pm_tasks")} == {"synced"}
