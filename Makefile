@@ -85,3 +85,12 @@ review-app: install  ## review queue + extraction API on http://127.0.0.1:$(REVI
 
 test-browser: install  ## Playwright + Debian chromium: the review flow end to end; screenshots in data/screenshots/review
 	$(PY) -m pytest -m browser -q
+
+# --- contract sources, amendments, reprocessing (issue #7 A) ---
+.PHONY: reprocess test-sources
+
+reprocess: install  ## re-extract contracts, human decisions kept: make reprocess ARGS="--contract ID" (or --all, --since-version X, --outdated)
+	$(PY) -m milestones.reprocess $(ARGS)
+
+test-sources: install  ## CLM sources, webhooks, amendments, reprocess (fakes on 127.0.0.1; + the slow clm_sync DAG run)
+	$(PY) -m pytest -q -m "not distributed" tests/plugins/sources tests/plugins/test_amendments.py tests/plugins/test_reprocess.py tests/extractors/test_amendments.py
