@@ -245,7 +245,7 @@ _HEADER = re.compile(
     r"response\s+times?|fees?|shipments?)\b",
     re.I,
 )
-_TABLE_TITLE = re.compile(r"^(?=.{0,90}$)(?!.*\b(?:shall|must|will|may|is|are)\b)\W*[\w ,&/#*()-]{0,60}\b(?:schedule|table|milestones?|deliverables)\b[\w ,&/#*()-]{0,40}\W*$", re.I)
+_TABLE_TITLE = re.compile(r"^(?=.{0,70}$)(?!.*(?:\b(?:shall|must|will|may|is|are|(?:19|20)\d\d)\b|:))\W*[\w ,&/#*()-]{0,60}\b(?:schedule|table|milestones?|deliverables)\b[\w ,&/#*()-]{0,40}\W*$", re.I)
 _ROW_VERB = re.compile(r"\b(?:shall|must|will|may|is|are|be|agrees?|commences?|expires?|ends|continues?|remains?|has|have)\b", re.I)
 _BARE_HOURS = re.compile(r"(?<![\w.])(?P<n>\d{1,3})\s*(?:business\s+)?(?P<u>hours?|hrs?|minutes?|business\s+days?|days?)\b", re.I)
 
@@ -279,13 +279,15 @@ def _candidates(units: Sequence[_Unit]) -> list[tuple[_Unit, list[DueRuleMention
             header, header_age = u.text, 0
         if not _QUICK.search(u.text):
             continue
-        is_row = header is not None and len(u.text) < 300 and not _ROW_VERB.search(u.text)
+        is_row = (header is not None and len(u.text) < 300 and not _ROW_VERB.search(u.text)
+                  and not re.match(r"^\W*[\d.]*\s*(?:[A-Z][\w ]{0,30})?\b(?:term|date|period)\s*:", u.text, re.I))
         if is_row:
             if _DEFINITION.search(u.text) or _is_negative(u.text):
                 continue
             mentions = [m for m in get_due_rules(u.text) if _usable(m, u.text)]
             mentions = [m for m in mentions if m.rule.amount or m.rule.date or m.rule.kind == "recurring" or
-                        (m.rule.direction == "on" and m.rule.anchor not in _WEAK_EVENT_ANCHORS and re.search(r"[$€£%]|\d", u.text))]
+                        (m.rule.direction == "on" and m.rule.anchor not in _WEAK_EVENT_ANCHORS
+                         and re.search(r"[$€£%]|\d", re.sub(r"^\W*[\d.()a-z]{0,8}\s", "", u.text)))]
             if not any(m.rule.amount or m.rule.date or m.rule.kind == "recurring" for m in mentions):
                 mentions = mentions + _row_mentions(u.text)
             if mentions:
@@ -576,6 +578,8 @@ def _term_obligations(text: str, mentions: list[DueRuleMention], otype: str, con
 
 
 _TYPE_OVERRIDES: list[tuple[str, re.Pattern[str]]] = [
+    ("reporting", re.compile(r"^\W*[\d.]*\s*reporting\s*:", re.I)),
+    ("payment", re.compile(r"^\W*[\d.]*\s*payment(?:\s+terms)?\s*:", re.I)),
     ("compliance", re.compile(r"\bsecurity\s+(?:incident|breach)|\bpersonal\s+data\s+breach|\bdata\s+breach|\bsub-?processors?\b|"
                               r"\bSOC\s*[12]\b|\bISO\s*\d{4,5}|\bcode\s+of\s+conduct|\bsafety\s+inspection|"
                               r"\breturn\s+or\s+(?:delete|destroy)|\b(?:delete|destroy)\s+(?:all\s+)?(?:\w+\s+)?(?:data|confidential)", re.I)),
@@ -643,9 +647,10 @@ def get_obligations(
         if read != unit.text:  # a table row: its header says what the table lists
             head = read[: len(read) - len(unit.text)]
             row_type = "payment" if re.search(r"[$€£]\s?\d|\d\s?%", unit.text) else next((t for t, rx in _ROW_TYPES if rx.search(head)), None)
-            if row_type:
-                p = {**p, row_type: max(p.get(row_type, 0.0), 1.0 - p.get(NONE_LABEL, 0.0), 0.5)}
+            if row_type:  # a row of a schedule the header introduces: an obligation of the header's kind
+                p = {**p, row_type: max(p.get(row_type, 0.0), 1.0 - p.get(NONE_LABEL, 0.0), 0.6), NONE_LABEL: min(p.get(NONE_LABEL, 0.0), 0.3)}
                 p = {k: (v if k in (row_type, NONE_LABEL) else min(v, p[row_type] * 0.5)) for k, v in p.items()}
+                p_obl = 1.0 - p[NONE_LABEL]
         if _EXPIRY.search(unit.text) and not _AUTO_RENEW.search(unit.text) and any(
                 m.rule.date or (m.rule.amount and m.rule.unit in ("months", "years")) for m in mentions):
             p = {**p, "expiration": max(p["expiration"], 1.0 - p_obl, *(v for k, v in p.items() if k != NONE_LABEL))}

@@ -553,6 +553,7 @@ def get_due_rules(text: str) -> list[DueRuleMention]:
         if not (k.rule.kind == "recurring" and not k.rule.anchor and not k.rule.amount and k.rule.frequency in specific_freqs)
     ]  # fmt: skip
     kept = _share_anchors(_merge_anniversaries(kept, text))
+    kept = _merge_period_schedules(kept, text)
     out = []
     for m in _attach_events(kept):
         r = m.rule
@@ -575,6 +576,26 @@ def _merge_anniversaries(mentions: list[DueRuleMention], text: str) -> list[DueR
         out.append(m)
     merged = [m for m in out if m.rule.kind == "recurring" and m.rule.amount]
     return [m for m in out if not (m in annual and any(0 <= m.start - x.end < 40 for x in merged))]
+
+
+_PERIOD_FREQ = {"quarter_end": "quarterly", "month_end": "monthly", "year_end": "annually"}
+
+
+def _merge_period_schedules(mentions: list[DueRuleMention], text: str) -> list[DueRuleMention]:
+    """"Quarterly; 30 days after end of quarter", "within 6 weeks of the end of a quarter": one schedule."""
+    bare = {m.rule.frequency: m for m in mentions if m.rule.kind == "recurring" and not m.rule.anchor and not m.rule.amount}
+    out = []
+    drop: set[int] = set()
+    for m in mentions:
+        r = m.rule
+        freq = _PERIOD_FREQ.get(r.anchor or "")
+        if r.kind == "relative" and r.amount and freq and (freq in bare or re.search(
+                r"\bend\s+of\s+(?:a|any|each|every|such)\s+(?:calendar\s+|fiscal\s+)?(?:quarter|month|year)", m.text, re.I)):
+            m = replace(m, rule=replace(r, kind="recurring", frequency=freq))
+            if freq in bare:
+                drop.add(id(bare[freq]))
+        out.append(m)
+    return [m for m in out if id(m) not in drop]
 
 
 def _share_anchors(mentions: list[DueRuleMention]) -> list[DueRuleMention]:
