@@ -608,7 +608,7 @@ def _parent_target(
             score += 3
         if successor is not None and m.get("obligation_type") == successor.get("obligation_type"):
             score += 1
-        overlap = len(cw & (_words(m.get("milestone_name")) | _words(m.get("deliverable"))))
+        overlap = len(cw & (_words(m.get("milestone_name")) | _words(m.get("deliverable")) | _words(m.get("source_text"))))
         score += min(overlap, 4)
         if score >= 3:
             scored.append((score, m))

@@ -364,3 +364,17 @@ def test_ambiguous_parent_milestones_are_left_alone():
     plan = plan_supersessions([change], parent, own)
     assert plan.supersessions == ()
     assert "equally" in plan.notes[0]
+
+
+def test_generic_milestone_names_are_told_apart_by_their_evidence():
+    """A payment schedule read as table rows: every row is named "Payment"; the row's text says which one."""
+    change = AmendmentChange(0, 90, "The installment of $66,250.00 payable upon delivery of the implementation plan under "
+                             "Section 4.1 of the Agreement shall instead be paid by Company no later than March 1, 2027.",
+                             "due_date", "Section 4.1", None, "2027-03-01", "66250.00")  # fmt: skip
+    parent = [
+        _m("row-1", "payment", "Payment", "2026-12-14", "Section 4.1", "Delivery of the implementation plan 25% $66,250.00 December 14, 2026", "66250.00"),
+        _m("row-2", "payment", "Payment", None, "Section 4.1", "Completion of Phase 1 25% $66,250.00 Upon completion of Phase 1", "66250.00"),
+    ]  # fmt: skip
+    own = [_m("a", "payment", "Payment by 2027-03-01", "2027-03-01", "1.1", change.text, None, 0, 90)]
+    plan = plan_supersessions([change], parent, own)
+    assert [(s.milestone_id, s.successor_id) for s in plan.supersessions] == [("row-1", "a")]
