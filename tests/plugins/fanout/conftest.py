@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/ → `import fakes`
+# tests/ → `import fakes`; appended, so tests/dbt, tests/extractors … never shadow the real packages
+sys.path.append(str(Path(__file__).resolve().parents[2]))
 
 from fakes.asana import AsanaFake  # noqa: E402
 from fakes.calendars import GoogleCalendarFake, GraphFake  # noqa: E402

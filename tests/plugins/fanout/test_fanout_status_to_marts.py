@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,20 +38,13 @@ RECORD = {
 
 
 def _dbt(args: list[str], warehouse: Path, work: Path) -> None:
-    from dbt.cli.main import dbtRunner
-
-    old = os.environ.get("MILESTONES_WAREHOUSE")
-    os.environ["MILESTONES_WAREHOUSE"] = str(warehouse)
-    try:
-        res = dbtRunner().invoke([*args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-                                  "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-                                  "--vars", f"{{as_of: '{AS_OF.isoformat()}'}}", "--quiet"])  # fmt: skip
-    finally:
-        if old is None:
-            os.environ.pop("MILESTONES_WAREHOUSE", None)
-        else:
-            os.environ["MILESTONES_WAREHOUSE"] = old
-    assert res.success, f"dbt {' '.join(args)} failed: {res.exception}"
+    """dbt in a subprocess: in-process, `import dbt` would find tests/dbt (pytest puts tests/ on sys.path)."""
+    exe = Path(sys.executable).with_name("dbt")
+    env = {**os.environ, "MILESTONES_WAREHOUSE": str(warehouse), "DO_NOT_TRACK": "1"}
+    cmd = [str(exe), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target-path",
+           str(work / "target"), "--log-path", str(work / "logs"), "--vars", f"{{as_of: '{AS_OF.isoformat()}'}}", "--quiet"]  # fmt: skip
+    res = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, f"dbt {' '.join(args)} failed:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}"
 
 
 @pytest.fixture(scope="module")
@@ -67,10 +62,7 @@ def built(tmp_path_factory):
         path,
         work,
     )
-    yield path, work
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    DuckDBConnectionManager.close_all_connections()
+    return path, work
 
 
 def _fct(path: Path) -> list[tuple]:
