@@ -14,7 +14,7 @@ Emits the `obligation_register` asset, which triggers `register_models`. Idempot
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk import Asset, Param, dag, get_current_context, task
 from milestones.dagutils import DEFAULT_ARGS, REGISTER_ASSET, WRITER_POOL
 
 REGISTER = Asset(REGISTER_ASSET)
@@ -27,6 +27,10 @@ REGISTER = Asset(REGISTER_ASSET)
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
     tags=["contract-milestones", "extraction", "register"],
+    params={
+        "reprocess": Param(False, type="boolean",
+                           description="re-extract every contract even if its bytes and versions are unchanged"),
+    },
     doc_md=__doc__,
 )
 def contracts_nightly():
@@ -35,7 +39,8 @@ def contracts_nightly():
         from milestones.dagutils import as_of_from_context
         from milestones.nightly import plan
 
-        result = plan(as_of_from_context(get_current_context()))
+        context = get_current_context()
+        result = plan(as_of_from_context(context), reprocess=bool(context["params"].get("reprocess")))
         return {"manifest": result.manifest, "batches": result.batches}
 
     @task

@@ -1,4 +1,4 @@
-"""Airflow plugin: mounts the obligation review app in the Airflow 3 api-server at /review.
+"""Airflow plugin: mounts the obligation review app at /review and the CLM webhooks at /clm-webhooks.
 
 Plugin FastAPI apps are not behind Airflow's authentication, so the app authenticates every route itself:
 it accepts the Airflow JWT (Bearer header or the UI's `_token` cookie) and maps Airflow roles to review
@@ -15,23 +15,32 @@ from airflow.plugins_manager import AirflowPlugin
 URL_PREFIX = "/review"
 
 
-class LazyReviewApp:
-    """ASGI app that builds milestones.review's FastAPI app on first use (settings read at that moment)."""
+WEBHOOK_PREFIX = "/clm-webhooks"
 
-    def __init__(self) -> None:
+
+class LazyApp:
+    """ASGI app built on first use from "module:factory" (settings read at that moment, not at import)."""
+
+    def __init__(self, factory: str) -> None:
+        self._factory = factory
         self._app: Any = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if self._app is None:
-            from milestones.review.app import create_app
+            import importlib
 
-            self._app = create_app()
+            module, _, name = self._factory.partition(":")
+            self._app = getattr(importlib.import_module(module), name)()
         await self._app(scope, receive, send)
 
 
 class ObligationReviewPlugin(AirflowPlugin):
     name = "obligation_review"
-    fastapi_apps = [{"app": LazyReviewApp(), "url_prefix": URL_PREFIX, "name": "Obligation review"}]
+    fastapi_apps = [
+        {"app": LazyApp("milestones.review.app:create_app"), "url_prefix": URL_PREFIX, "name": "Obligation review"},
+        {"app": LazyApp("milestones.webhooks:app_from_environment"), "url_prefix": WEBHOOK_PREFIX,
+         "name": "Contract webhooks"},
+    ]
     external_views = [
         {"name": "Obligation review", "href": URL_PREFIX + "/queue", "destination": "nav", "category": "browse"},
     ]
