@@ -116,6 +116,9 @@ def summary(as_of: dt.date) -> dict:
         out["quarantine_open"] = int(
             con.execute("select count(*) from raw.quarantine where resolved_at is null").fetchone()[0]
         )
+    from .fanout import get_outbox_counts
+
+    out["fanout"] = get_outbox_counts()
     out["warehouse"] = str(paths.warehouse)
     out["published"] = str(paths.published)
     out["outbox"] = str(paths.outbox)
@@ -131,8 +134,13 @@ def print_summary(s: dict, fanout_new: int | None) -> None:
     print(f"  due: {s['due_30']} within 30 days, {s['due_60']} within 60, {s['due_90']} within 90; "
           f"{s['overdue']} overdue")  # fmt: skip
     print(f"  flagged for review: {s['flagged_for_review']}")
-    new = "" if fanout_new is None else f"{fanout_new} new this run, "
-    print(f"  alerts queued: {new}{s['alerts_queued_total']} in the outbox")
+    new = "" if fanout_new is None else f" ({fanout_new} outbox rows new this run)"
+    fo = s.get("fanout") or {}
+    channels = ", ".join(f"{k} {v}" for k, v in sorted((fo.get("alerts_by_channel") or {}).items())) or "none"
+    print(f"  alerts: {fo.get('alerts_sent', 0)} sent to the local outbox ({channels}), "
+          f"{fo.get('alerts_waiting', 0)} waiting, {fo.get('alerts_delivery_unknown', 0)} delivery unknown{new}")
+    print(f"  tasks: {fo.get('tasks', 0)}; calendar events: {fo.get('calendar_events', 0)} in "
+          f"{fo.get('calendar_feeds', 0)} .ics feeds; unmapped obligations: {fo.get('unmapped_obligations', 0)}")
     print(f"  warehouse: {s['warehouse']}")
     print(f"  published (read-only, for analysts/BI): {s['published']}")
     print(f"  outbox files: {s['outbox']}")

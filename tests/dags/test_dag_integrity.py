@@ -45,6 +45,7 @@ def test_writers_share_the_single_duckdb_pool(dagbag):
         "contracts_nightly": {"plan_ingest", "quality_gate", "load_register"},
         "register_models": {"quality_gate_marts", "publish"},
         "obligation_fanout": {"fan_out"},
+        "status_pullback": {"pull_status"},
         "clm_sync": {"pull_source", "plan_ingest", "quality_gate", "load_register", "write_back_dates"},
     }
     for dag_id, task_ids in writers.items():

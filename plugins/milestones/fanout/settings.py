@@ -60,7 +60,7 @@ class FanoutSettings:
     task_horizon_days: int = (
         90  # tasks are opened this many days ahead of the due date (and for overdue ones)
     )
-    review_base_url: str = "http://localhost:8080/milestones"
+    review_base_url: str = "http://localhost:8080/review"  # the review app inside the Airflow api-server
     link_template: str = "{base_url}/contracts/{contract_id}?milestone={milestone_id}"
     calendar_domain: str = "contract-milestones.local"
     email_from: str | None = None  # default: the SMTP connection's from_email, else DEFAULT_FROM
