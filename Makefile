@@ -94,3 +94,34 @@ reprocess: install  ## re-extract contracts, human decisions kept: make reproces
 
 test-sources: install  ## CLM sources, webhooks, amendments, reprocess (fakes on 127.0.0.1; + the slow clm_sync DAG run)
 	$(PY) -m pytest -q -m "not distributed" tests/plugins/sources tests/plugins/test_amendments.py tests/plugins/test_reprocess.py tests/extractors/test_amendments.py
+
+# -- leadership dashboards (issue #8): Apache Superset in its own virtualenv ------------------------------------
+SUPERSET_VENV := .venv-superset
+SUPERSET_STAMP := $(SUPERSET_VENV)/.installed
+DASHBOARDS_PORT ?= 8088
+.PHONY: dashboards-install dashboards-build dashboards test-dashboards dashboards-lock
+
+$(SUPERSET_STAMP): plugins/dashboards/requirements.txt plugins/dashboards/constraints.txt plugins/dashboards/provision.py
+	test -x $(SUPERSET_VENV)/bin/python || $(PYTHON) -m venv $(SUPERSET_VENV)
+	$(SUPERSET_VENV)/bin/python -m pip install -q --upgrade pip
+	$(SUPERSET_VENV)/bin/python -m pip install -q -c plugins/dashboards/constraints.txt -r plugins/dashboards/requirements.txt
+	$(SUPERSET_VENV)/bin/python plugins/dashboards/provision.py template --out $(SUPERSET_VENV)/superset-template.db
+	touch $(SUPERSET_STAMP)
+
+dashboards-install: $(SUPERSET_STAMP)  ## Apache Superset + DuckDB driver, pinned, in .venv-superset (~2-4 min, ~0.9 GB)
+
+dashboards-build: install dashboards-install  ## provision the dashboards on data/published/warehouse.duckdb (run make demo first)
+	$(PY) -m milestones.dashboards build
+
+dashboards: install dashboards-install  ## provision and serve the dashboards on http://127.0.0.1:$(DASHBOARDS_PORT) (run make demo first)
+	MILESTONES_DASHBOARDS_PORT=$(DASHBOARDS_PORT) $(PY) -m milestones.dashboards serve
+
+test-dashboards: install dashboards-install  ## every dashboard in headless Chromium vs the marts; screenshots in plugins/dashboards/screenshots
+	$(PY) -m pytest -m browser -q tests/browser/test_dashboards.py
+
+dashboards-lock:  ## re-resolve plugins/dashboards/requirements.txt into plugins/dashboards/constraints.txt
+	rm -rf /tmp/dashboards-lock && $(PYTHON) -m venv /tmp/dashboards-lock
+	/tmp/dashboards-lock/bin/pip install -q --upgrade pip
+	/tmp/dashboards-lock/bin/pip install -q -r plugins/dashboards/requirements.txt
+	(echo "# Full pin set of .venv-superset, resolved from requirements.txt by \`make dashboards-lock\` (pip freeze)."; \
+	 /tmp/dashboards-lock/bin/pip freeze) > plugins/dashboards/constraints.txt
