@@ -81,9 +81,9 @@ def test_sample_gold_also_needs_the_due_date() -> None:
 def test_packaged_cuad_labels() -> None:
     contracts, gold = load_cuad_gold()
     assert len(contracts) >= 25
-    assert {"tune", "heldout"} == set(contracts.values())
+    assert {"tune", "validation", "heldout"} == set(contracts.values())
     assert all(g.doc_id in contracts and g.start < g.end for g in gold)
-    assert {g.part for g in gold} == {"tune", "heldout"}
+    assert {g.part for g in gold} == {"tune", "validation", "heldout"}
     from extractors.schema import OBLIGATION_TYPES
 
     assert {g.obligation_type for g in gold} <= set(OBLIGATION_TYPES)
