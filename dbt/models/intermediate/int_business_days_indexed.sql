@@ -1,3 +1,6 @@
+-- a table: several models and tests read it; as a view it would be recomputed for each
+{{ config(materialized='table') }}
+
 -- One row per calendar day with running business-day counts, so business-day arithmetic is a join:
 --   N business days after d      = the business day whose index is business_day_index(d) + N
 --   N business days before d     = the business day whose index is business_days_before(d) - N + 1

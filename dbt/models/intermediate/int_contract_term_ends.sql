@@ -1,3 +1,6 @@
+-- a table: several models and tests read it; as a view it would be recomputed for each
+{{ config(materialized='table') }}
+
 -- One row per (contract, term end) around the reference date: the initial expiration and, for contracts
 -- that renew automatically, every renewal term end from a year before as_of to a year past the horizon
 -- (and always the current and the following term, however long the terms are).

@@ -1,3 +1,6 @@
+-- a table: several models and tests read it; as a view it would be recomputed for each
+{{ config(materialized='table') }}
+
 -- One row per contract with its term as of the reference date: the current term end (rolled forward through
 -- automatic renewals), the last day to give notice for it, and a term status. An expired contract that did
 -- not renew has term_status 'expired'; its unperformed obligations become 'lapsed' downstream, not overdue.

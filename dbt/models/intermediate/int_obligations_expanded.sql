@@ -1,3 +1,6 @@
+-- a table: several models and tests read it; as a view it would be recomputed for each
+{{ config(materialized='table') }}
+
 -- One row per obligation occurrence. Recurring obligations are expanded over a rolling window, from
 -- 12 months before as_of to `horizon_months` after it; one-off obligations give one row (undated when the
 -- trigger has not happened). How each recurring rule is expanded (recurrence_method):

@@ -1,3 +1,6 @@
+-- a table: several models and tests read it; as a view it would be recomputed for each
+{{ config(materialized='table') }}
+
 -- One row per obligation occurrence with its status as of the reference date (never stored, always computed):
 --   cancelled         the milestone was cancelled or its contract left the source (soft-deleted)
 --   completed         the milestone was completed, or the occurrence's task is done in Jira/Asana
