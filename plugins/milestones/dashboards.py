@@ -78,14 +78,18 @@ class DashboardSettings:
 
     def __post_init__(self) -> None:
         if not (0 < self.port < 65536):
-            raise MilestonesError(f"MILESTONES_DASHBOARDS_PORT={self.port}: give a TCP port between 1 and 65535")
+            raise MilestonesError(
+                f"MILESTONES_DASHBOARDS_PORT={self.port}: give a TCP port between 1 and 65535"
+            )
         if not _URL.fullmatch(self.contract_base_url) or "'" in self.contract_base_url:
             raise MilestonesError(
                 f"MILESTONES_CONTRACT_BASE_URL={self.contract_base_url!r}: give an absolute http(s) URL of the "
                 "review app's contract pages without quotes or spaces, e.g. http://127.0.0.1:8790/contracts"
             )
         if self.admin_password is not None and len(self.admin_password) < 8:
-            raise MilestonesError("SUPERSET_ADMIN_PASSWORD must have 8 or more characters (or unset it: one is generated)")
+            raise MilestonesError(
+                "SUPERSET_ADMIN_PASSWORD must have 8 or more characters (or unset it: one is generated)"
+            )
 
     @property
     def url(self) -> str:
@@ -156,7 +160,9 @@ def check_published(published: Path) -> dict[str, Any]:
     import duckdb
 
     if not published.exists():
-        raise MilestonesError(f"{published} does not exist: run `make demo` (or the register_models DAG) first")
+        raise MilestonesError(
+            f"{published} does not exist: run `make demo` (or the register_models DAG) first"
+        )
     try:
         con = duckdb.connect(str(published), read_only=True)
     except duckdb.Error as exc:
@@ -172,10 +178,15 @@ def check_published(published: Path) -> dict[str, Any]:
         occurrences = con.execute("select count(*) from marts.fct_obligations").fetchone()
     finally:
         con.close()
-    return {"as_of": str(row[0]) if row and row[0] else None, "occurrences": int(occurrences[0] if occurrences else 0)}
+    return {
+        "as_of": str(row[0]) if row and row[0] else None,
+        "occurrences": int(occurrences[0] if occurrences else 0),
+    }
 
 
-def build_dashboards(published_path: Path | str | None = None, settings: DashboardSettings | None = None) -> str:
+def build_dashboards(
+    published_path: Path | str | None = None, settings: DashboardSettings | None = None
+) -> str:
     """Provision the dashboards on `published_path` and return the URL of the first one.
 
     Idempotent: re-imports the bundle with overwrite. Costs one Superset process start plus the import
@@ -197,11 +208,15 @@ def build_dashboards(published_path: Path | str | None = None, settings: Dashboa
     line = next((ln for ln in res.stdout.splitlines() if ln.startswith("PROVISIONED ")), None)
     if res.returncode != 0 or line is None:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-25:])
-        raise MilestonesError(f"provisioning Superset failed (exit {res.returncode}); full log: {log}\n{tail}")
+        raise MilestonesError(
+            f"provisioning Superset failed (exit {res.returncode}); full log: {log}\n{tail}"
+        )
     result = json.loads(line.removeprefix("PROVISIONED "))
     missing = sorted(set(DASHBOARDS) - set(result["dashboards"]))
     if missing:
-        raise MilestonesError(f"the bundle did not provide dashboards {missing}: check plugins/dashboards/bundle/")
+        raise MilestonesError(
+            f"the bundle did not provide dashboards {missing}: check plugins/dashboards/bundle/"
+        )
     manifest = {slug: settings.dashboard_url(slug) for slug in DASHBOARDS}
     (settings.home / "dashboards.json").write_text(json.dumps(
         {"published": str(published), "seconds": result["seconds"], "urls": manifest}, indent=2))  # fmt: skip
@@ -222,12 +237,16 @@ def start_server(settings: DashboardSettings, log: Path | None = None) -> subpro
     )  # fmt: skip
 
 
-def wait_until_up(settings: DashboardSettings, proc: subprocess.Popen | None = None, timeout: float = 120) -> float:
+def wait_until_up(
+    settings: DashboardSettings, proc: subprocess.Popen | None = None, timeout: float = 120
+) -> float:
     """Seconds until /health answers 200; raises with a pointer to the log when it does not."""
     started = time.perf_counter()
     while time.perf_counter() - started < timeout:
         if proc is not None and proc.poll() is not None:
-            raise MilestonesError(f"Superset exited with {proc.returncode}; see {settings.home / 'server.log'}")
+            raise MilestonesError(
+                f"Superset exited with {proc.returncode}; see {settings.home / 'server.log'}"
+            )
         try:
             with urllib.request.urlopen(f"{settings.url}/health", timeout=5) as resp:
                 if resp.status == 200:
@@ -247,9 +266,13 @@ def _print_where(settings: DashboardSettings) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m milestones.dashboards", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m milestones.dashboards", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("command", choices=("build", "serve", "check"))
-    parser.add_argument("--published", type=Path, default=None, help="published warehouse (default: data/published)")
+    parser.add_argument(
+        "--published", type=Path, default=None, help="published warehouse (default: data/published)"
+    )
     parser.add_argument("--port", type=int, default=None, help="web server port (default 8088)")
     args = parser.parse_args(argv)
     env = dict(os.environ)
@@ -271,7 +294,9 @@ def main(argv: list[str] | None = None) -> int:
         proc = start_server(settings)
         try:
             wait_until_up(settings, proc)
-            print(f"Superset is serving on {settings.url} (Ctrl-C stops it); log: {settings.home / 'server.log'}")
+            print(
+                f"Superset is serving on {settings.url} (Ctrl-C stops it); log: {settings.home / 'server.log'}"
+            )
             _print_where(settings)
             proc.wait()
         except KeyboardInterrupt:
