@@ -1,22 +1,115 @@
-"""Publish a read-only copy of the warehouse for analysts and BI, atomically.
+"""Publish a read-only copy of the warehouse for analysts and BI, atomically, plus the marts as of each date.
 
 A reader holding a DuckDB connection blocks the writer, so readers get their own file: the whole database
-is copied into a new file (DuckDB 1.5 storage format, which older BI drivers can read) and renamed over the
-previous copy. A reader keeps the snapshot it opened; new connections see the new one.
+is copied into a new file in DuckDB 1.5 storage format (readable by DuckDB 1.5 LTS clients and BI drivers
+built on them, and by 2.x) and renamed over the previous copy. A reader keeps the snapshot it opened; new
+connections see the new one. Each publish also writes the marts as Parquet under
+data/published/history/as_of=<date>/ (replacing that date's folder), so a backfill leaves one set per date.
+
+Before copying, the marts must all have been built for the run's reference date — if another run rebuilt
+some of them for another date in between, publishing refuses (PublishConflict) instead of mixing dates.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import os
+import shutil
 from pathlib import Path
+from typing import Any
 
 from .paths import get_paths
-from .register import connect
+from .quality import MARTS
+from .register import connect, transaction
 
-__all__ = ["publish_warehouse"]
+__all__ = ["PublishConflict", "publish_warehouse", "marts_fingerprint", "export_marts", "begin_model_run",
+           "history_dir"]  # fmt: skip
 
 
-def publish_warehouse(warehouse: Path | None = None, published: Path | None = None) -> Path:
+class PublishConflict(Exception):
+    """The marts in the warehouse are not (all) the ones this run built; re-run it (one run at a time)."""
+
+
+def history_dir(as_of: dt.date, published: Path | None = None) -> Path:
+    root = Path(published or get_paths().published).parent
+    return root / "history" / f"as_of={as_of.isoformat()}"
+
+
+def _marts(con: Any) -> list[str]:
+    have = {r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()}
+    return [m for m in MARTS if m in have]
+
+
+def marts_fingerprint(con: Any) -> str:
+    """sha256 over every mart's rows in a total order (all columns): equal fingerprints = identical marts."""
+    h = hashlib.sha256()
+    for mart in _marts(con):
+        cur = con.execute(f"select * from marts.{mart} order by all")  # noqa: S608 - names from MARTS
+        h.update(f"{mart}|{','.join(d[0] for d in cur.description)}\n".encode())
+        while rows := cur.fetchmany(10_000):
+            for row in rows:
+                h.update(repr(row).encode())
+                h.update(b"\n")
+    return h.hexdigest()
+
+
+def _check_as_of(con: Any, as_of: dt.date) -> None:
+    wrong = []
+    for mart in _marts(con):
+        dates = con.execute(f"select distinct as_of_date from marts.{mart}").fetchall()  # noqa: S608
+        bad = sorted(str(d) for (d,) in dates if d != as_of)
+        if bad:
+            wrong.append(f"marts.{mart} is as of {', '.join(bad)}")
+    if wrong:
+        raise PublishConflict(
+            f"not publishing marts for {as_of}: {'; '.join(wrong)} — another register_models run rebuilt them in "
+            "between. Run one register_models run at a time (backfills with --max-active-runs 1) and clear this run."
+        )
+
+
+def begin_model_run(warehouse: Path | None, run_id: str, as_of: dt.date, run_type: str | None = None) -> None:
+    """Record that a register_models run starts building `as_of` (re-running the same run id resets it)."""
+    con = connect(Path(warehouse or get_paths().warehouse))
+    try:
+        con.execute(
+            "insert into raw.model_runs (run_id, as_of, run_type, status, started_at) values (?, ?, ?, 'running', ?) "
+            "on conflict (run_id) do update set as_of = excluded.as_of, run_type = excluded.run_type, "
+            "status = 'running', started_at = excluded.started_at, finished_at = null, published_path = null, "
+            "marts_fingerprint = null, message = null",
+            [run_id, as_of, run_type, _now()],
+        )
+    finally:
+        con.close()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def export_marts(con: Any, target: Path) -> list[Path]:
+    """Each mart as one Parquet file in `target` (rows in a total order, so the files are reproducible)."""
+    target.mkdir(parents=True, exist_ok=True)
+    out = []
+    for mart in _marts(con):
+        path = target / f"{mart}.parquet"
+        con.execute(f"copy (select * from marts.{mart} order by all) to '{path}' (format parquet)")  # noqa: S608
+        out.append(path)
+    return out
+
+
+def publish_warehouse(
+    warehouse: Path | None = None,
+    published: Path | None = None,
+    *,
+    as_of: dt.date | None = None,
+    run_id: str | None = None,
+) -> Path:
+    """Copy the warehouse to the published path atomically (and the marts to history/as_of=<date>/).
+
+    With `as_of`, the marts must all be as of that date (else PublishConflict); with `run_id`, the run's
+    raw.model_runs row records the outcome and the marts' fingerprint.
+    """
     paths = get_paths()
     src = Path(warehouse or paths.warehouse)
     dst = Path(published or paths.published)
@@ -28,11 +121,47 @@ def publish_warehouse(warehouse: Path | None = None, published: Path | None = No
     # file in this process is shared instead of refused.
     con = connect(src)
     try:
-        source_db = con.execute("select current_database()").fetchone()[0]
+        if as_of is not None:
+            _check_as_of(con, as_of)
+        fingerprint = marts_fingerprint(con)
+        if run_id is not None:
+            with transaction(con):
+                con.execute(
+                    "insert into raw.model_runs (run_id, as_of, status, started_at) values (?, ?, 'running', ?) "
+                    "on conflict (run_id) do nothing",
+                    [run_id, as_of or dt.date(1970, 1, 1), _now()],
+                )
+                con.execute(
+                    "update raw.model_runs set status = 'published', finished_at = ?, published_path = ?, "
+                    "marts_fingerprint = ?, message = null where run_id = ?",
+                    [_now(), str(dst), fingerprint, run_id],
+                )
+        source_db = con.execute("select current_database()").fetchall()[0][0]
         con.execute(f"attach '{tmp}' as pub (storage_version 'v1.5.0')")
-        con.execute(f'copy from database "{source_db}" to pub')
-        con.execute("detach pub")
+        try:
+            con.execute(f'copy from database "{source_db}" to pub')
+            con.execute("checkpoint pub")
+        finally:
+            con.execute("detach pub")
+        if as_of is not None:
+            final = history_dir(as_of, dst)
+            staging = final.with_name(final.name + ".tmp")
+            shutil.rmtree(staging, ignore_errors=True)
+            export_marts(con, staging)
+            old = final.with_name(final.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            if final.exists():
+                final.rename(old)
+            staging.rename(final)
+            shutil.rmtree(old, ignore_errors=True)
+    except Exception as exc:
+        if run_id is not None:
+            con.execute("update raw.model_runs set status = 'failed', finished_at = ?, message = ? where run_id = ?",
+                        [_now(), f"{type(exc).__name__}: {exc}"[:2000], run_id])  # fmt: skip
+        raise
     finally:
         con.close()
+    if tmp.with_name(tmp.name + ".wal").exists():
+        raise RuntimeError(f"{tmp}.wal was left behind after the copy; the published file would be incomplete")
     os.replace(tmp, dst)
     return dst
