@@ -36,10 +36,11 @@ from extractors.errors import MilestonesError
 
 from .paths import PROJECT_ROOT
 
-__all__ = ["CeleryStack", "StackError", "worker_hostname", "free_port", "pick_redis_db", "DAGS"]
+__all__ = ["CeleryStack", "StackError", "worker_hostname", "free_port", "pick_redis_db", "DAGS", "PLACEHOLDER_NOTE"]
 
 DAGS = ("contracts_nightly", "register_models", "obligation_fanout")
 WORKER_NAME_ENV = "MILESTONES_WORKER_NAME"
+PLACEHOLDER_NOTE = "placeholder: holds the scheduled slot, never executed"
 
 
 class StackError(MilestonesError):
@@ -304,14 +305,25 @@ class CeleryStack:
         return json.loads(raw) if raw else {}
 
     def trigger_nightly(self, as_of: str) -> str:
-        """Trigger tonight's contracts_nightly run (the logical date the scheduler would use next, so it does
-        not create a second, scheduled run for it), then unpause the three DAGs; returns the run id."""
+        """Trigger tonight's contracts_nightly run, then unpause the three DAGs; returns the run id.
+
+        Unpausing a DAG with a time schedule and catchup=False makes the scheduler create a run for the latest
+        tick at once. So, while the DAGs are still paused, the nightly run is triggered for exactly that logical
+        date (the scheduler then skips the slot), and any other DAG's pending slot (register_models also runs
+        daily at 06:00) is taken by a placeholder run marked success before anything executes it.
+        """
         dag = self.api("GET", "/api/v2/dags/contracts_nightly")
         logical = dag.get("next_dagrun_logical_date")
         if not logical:
             raise StackError(f"contracts_nightly has no next run yet: {dag}")
         run = self.api("POST", "/api/v2/dags/contracts_nightly/dagRuns",
                        {"logical_date": logical, "conf": {"as_of": as_of}, "note": "distributed test"})  # fmt: skip
+        for dag_id in DAGS[1:]:
+            slot = self.api("GET", f"/api/v2/dags/{dag_id}").get("next_dagrun_logical_date")
+            if slot:
+                placeholder = self.api("POST", f"/api/v2/dags/{dag_id}/dagRuns",
+                                       {"logical_date": slot, "note": PLACEHOLDER_NOTE})  # fmt: skip
+                self.api("PATCH", f"/api/v2/dags/{dag_id}/dagRuns/{placeholder['dag_run_id']}", {"state": "success"})
         for dag_id in DAGS:
             self.api("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
         return str(run["dag_run_id"])
@@ -336,6 +348,8 @@ class CeleryStack:
                 runs = self.runs(dag_id)
                 if dag_id == "contracts_nightly":
                     runs = [r for r in runs if r["dag_run_id"] == run_id]
+                else:  # the runs the chain triggered (not placeholders)
+                    runs = [r for r in runs if r.get("run_type") == "asset_triggered"]
                 finished = [r for r in runs if r["state"] in ("success", "failed")]
                 if finished:
                     run = finished[0]

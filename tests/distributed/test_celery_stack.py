@@ -14,10 +14,12 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
 import pytest
+from milestones.distributed import PLACEHOLDER_NOTE
 
 pytestmark = [pytest.mark.distributed, pytest.mark.timeout(1800)]
 
@@ -53,13 +55,15 @@ def _services_up() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory):
+def chain():
     from milestones.distributed import CeleryStack
 
     problem = _services_up()
     if problem:
-        pytest.fail(f"{problem}; start it (see .library machine notes) and rerun make test-distributed")
-    base = tmp_path_factory.mktemp("celery")
+        pytest.fail(f"{problem}; start it and rerun make test-distributed")
+    # Not tmp_path_factory: another pytest session starting meanwhile may prune old pytest-of-* folders,
+    # and this run takes minutes. Kept after a failure (the logs are in it), removed after success.
+    base = Path(tempfile.mkdtemp(prefix="milestones-distributed-"))
     inbox = base / "inbox"
     inbox.mkdir()
     for name in CONTRACTS:
@@ -71,7 +75,9 @@ def chain(tmp_path_factory):
         runs = stack.wait_for_chain(run_id, timeout=1500)
         tis = {dag_id: stack.task_instances(dag_id, run["dag_run_id"]) for dag_id, run in runs.items()}
         pools = {p["name"]: p for p in stack.api("GET", "/api/v2/pools").get("pools", [])}
-        nightly_count = len(stack.runs("contracts_nightly"))
+        all_runs = {dag_id: stack.runs(dag_id) for dag_id in runs}
+        placeholder_tis = {r["dag_run_id"]: stack.task_instances(dag_id, r["dag_run_id"])
+                           for dag_id, rs in all_runs.items() for r in rs if r.get("note") == PLACEHOLDER_NOTE}  # fmt: skip
         logs = {p.name: p.log for p in stack.procs}
         pids = [p.popen.pid for p in stack.procs]
         log_text = {name: path.read_text(errors="replace") for name, path in logs.items()}
@@ -84,14 +90,27 @@ def chain(tmp_path_factory):
             "runs": con.execute("select run_id, status, contracts_processed from raw.extraction_runs").fetchall(),
             "occurrences": con.execute("select count(*) from marts.fct_obligations").fetchone()[0],
         }
-    return {"stack": stack, "runs": runs, "tis": tis, "pools": pools, "register": register, "base": base,
-            "nightly_count": nightly_count, "log_text": log_text, "inbox": inbox, "pids": pids}  # fmt: skip
+    yield {"stack": stack, "runs": runs, "tis": tis, "pools": pools, "register": register, "base": base,
+           "all_runs": all_runs, "placeholder_tis": placeholder_tis, "log_text": log_text, "inbox": inbox, "pids": pids}  # fmt: skip
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def test_the_asset_chain_ran_to_success(chain):
     assert set(chain["runs"]) == {"contracts_nightly", "register_models", "obligation_fanout"}
     assert all(r["state"] == "success" for r in chain["runs"].values())
-    assert chain["nightly_count"] == 1, "the triggered run took tonight's slot: no second, scheduled run"
+    assert chain["runs"]["register_models"]["run_type"] == "asset_triggered"
+    assert chain["runs"]["obligation_fanout"]["run_type"] == "asset_triggered"
+
+
+def test_no_other_run_executed(chain):
+    """Only the triggered night and the runs its assets triggered did work: no scheduled run crept in."""
+    assert [r["dag_run_id"] for r in chain["all_runs"]["contracts_nightly"]] == [chain["runs"]["contracts_nightly"]["dag_run_id"]]
+    for dag_id in ("register_models", "obligation_fanout"):
+        real = [r for r in chain["all_runs"][dag_id] if r.get("note") != PLACEHOLDER_NOTE]
+        assert [r["dag_run_id"] for r in real] == [chain["runs"][dag_id]["dag_run_id"]]
+    for run_id, tis in chain["placeholder_tis"].items():
+        # marking a run success stamps start/end dates on its tasks; only a worker sets hostname and pid
+        assert all(not ti["hostname"] and ti["pid"] is None for ti in tis), f"placeholder {run_id} executed a task"
 
 
 def test_extraction_was_mapped_over_both_workers(chain):
