@@ -17,6 +17,7 @@ import json
 import os
 import re
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -265,6 +266,10 @@ def _print_where(settings: DashboardSettings) -> None:
         print(f"  {title:<40} {settings.dashboard_url(slug)}")
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m milestones.dashboards", description=__doc__.splitlines()[0]
@@ -292,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
             _print_where(settings)
             return 0
         proc = start_server(settings)
+        signal.signal(signal.SIGTERM, _interrupt)  # a stopped `make dashboards` stops gunicorn too
         try:
             wait_until_up(settings, proc)
             print(
