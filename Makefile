@@ -105,7 +105,8 @@ $(SUPERSET_STAMP): plugins/dashboards/requirements.txt plugins/dashboards/constr
 	test -x $(SUPERSET_VENV)/bin/python || $(PYTHON) -m venv $(SUPERSET_VENV)
 	$(SUPERSET_VENV)/bin/python -m pip install -q --upgrade pip
 	$(SUPERSET_VENV)/bin/python -m pip install -q -c plugins/dashboards/constraints.txt -r plugins/dashboards/requirements.txt
-	$(SUPERSET_VENV)/bin/python plugins/dashboards/provision.py template --out $(SUPERSET_VENV)/superset-template.db
+	$(SUPERSET_VENV)/bin/python plugins/dashboards/provision.py template --out $(SUPERSET_VENV)/superset-template.db \
+	  > $(SUPERSET_VENV)/template.log 2>&1 || { tail -30 $(SUPERSET_VENV)/template.log; exit 1; }
 	touch $(SUPERSET_STAMP)
 
 dashboards-install: $(SUPERSET_STAMP)  ## Apache Superset + DuckDB driver, pinned, in .venv-superset (~2-4 min, ~0.9 GB)
