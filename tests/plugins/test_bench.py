@@ -100,7 +100,7 @@ def test_change_contracts_replaces_files_and_spares_hard_links(tmp_path):
 def test_check_targets_flags_misses():
     stage = {"stage": "total", "seconds": 200.0}
     night = {"stages": [stage], "dbt": {"exit": 0}, "marts_gate": {"passed": True}, "gate_failed_batches": 0}
-    result = {"cuad": {"files": 510, "night": night, "baseline": {"ratio_wall": 2.5}},
+    result = {"cuad": {"files": 510, "night": night, "baseline": {"ratio_wall": 2.5, "ratio_cpu": 2.2}},
               "incremental": {"changed": 100, "size": 10000, "night": night | {"stages": [stage | {"seconds": 30.0}]}},
               "scale": {"sizes": [1, 2], "runs": {}, "growth": {"load": {"exponent": 1.9}, "dbt": {"exponent": 0.2}}}}  # fmt: skip
     lines = check_targets(result)
