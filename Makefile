@@ -40,7 +40,7 @@ system-deps:  ## install the Debian packages above when missing (needs root; oth
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	else echo "warning: missing Debian packages:$$missing — run: sudo apt-get install$$missing"; fi
 
-demo: install  ## run the nightly DAGs over the bundled sample contracts and print a summary
+demo: install dashboards-install  ## run the nightly DAGs over the bundled sample contracts, build the dashboards, print a summary
 	$(PY) -m milestones.demo --as-of $(AS_OF)
 
 test: install  ## unit tests + one real end-to-end DAG run (under 10 minutes)
@@ -83,7 +83,7 @@ REVIEW_PORT ?= 8090
 review-app: install  ## review queue + extraction API on http://127.0.0.1:$(REVIEW_PORT) (demo accounts printed if none set)
 	$(PY) -m milestones.review.serve --port $(REVIEW_PORT) --demo-users
 
-test-browser: install  ## Playwright + Debian chromium: the review flow end to end; screenshots in data/screenshots/review
+test-browser: install dashboards-install  ## Playwright + Debian chromium: the review flow end to end; screenshots in data/screenshots/review
 	$(PY) -m pytest -m browser -q
 
 # --- contract sources, amendments, reprocessing (issue #7 A) ---

@@ -167,7 +167,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"      ok in {elapsed:.0f} s (log: {log_dir / (dag_id + '.log')})", flush=True)
     s = summary(as_of)
     print_summary(s, s["alerts_queued_total"] - fanout_before if fanout_before is not None else None)
+    _dashboards()
     return 0
+
+
+def _dashboards() -> None:
+    """Load the leadership dashboards onto the published copy (Superset, in its own virtualenv)."""
+    from .dashboards import DashboardsNotInstalled, build_dashboards
+
+    try:
+        url = build_dashboards(get_paths().published)
+    except DashboardsNotInstalled as exc:
+        print(f"  dashboards: not built — {exc}")
+        return
+    print(f"  dashboards: {url} — serve them with `make dashboards` "
+          f"(sign in as admin; password in {get_paths().data / 'dashboards' / 'admin_password'})")  # fmt: skip
 
 
 def _outbox_count() -> int | None:
