@@ -126,3 +126,20 @@ dashboards-lock:  ## re-resolve plugins/dashboards/requirements.txt into plugins
 	/tmp/dashboards-lock/bin/pip install -q -r plugins/dashboards/requirements.txt
 	(echo "# Full pin set of .venv-superset, resolved from requirements.txt by \`make dashboards-lock\` (pip freeze)."; \
 	 /tmp/dashboards-lock/bin/pip freeze) > plugins/dashboards/constraints.txt
+
+# --- warehouse: dbt, catalog, register bench, backfill (issue #4) ----------------------------------------------
+WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
+CONTRACTS ?= 50000
+.PHONY: dbt-build dbt-docs bench-register test-backfill
+
+dbt-build: install  ## dbt build (models, snapshot, data and unit tests) on the warehouse as of AS_OF
+	MILESTONES_WAREHOUSE=$(WAREHOUSE) $(VENV)/bin/dbt build --project-dir dbt --profiles-dir dbt --vars '{as_of: "$(AS_OF)"}'
+
+dbt-docs: install  ## the dbt catalog into data/dbt_docs (open static_index.html)
+	MILESTONES_WAREHOUSE=$(WAREHOUSE) $(PY) -m milestones.dbt_docs --as-of $(AS_OF)
+
+bench-register: install  ## register load + dbt build on CONTRACTS synthetic contracts (default 50000), prints seconds
+	$(PY) -m milestones.register_bench --contracts $(CONTRACTS) --dbt
+
+test-backfill: install  ## airflow backfill create on a real scheduler + dag-processor + api-server (slow)
+	$(PY) -m pytest -m slow -q tests/plugins/test_backfill.py

@@ -8,6 +8,8 @@ logical date, which is what makes `airflow backfill create --dag-id register_mod
 create exactly one run per date (asset events alone may be coalesced into fewer runs).
 
 1. `resolve_as_of` — conf `as_of` > logical date > triggering asset event; records the run in raw.model_runs.
+   `wait_for_turn` then holds the run (a rescheduling sensor) until earlier register_models runs — scheduled,
+   asset-triggered or backfill — have finished: their dbt tasks must not interleave in the writer pool.
 2. `quality_gate_register` — Great Expectations on the register (audit coverage, last load not gate-failed,
    no mass soft-delete, plausible values); critical → quarantined, nothing published.
 3. `dbt` — astronomer-cosmos task group: every model, seed and snapshot as its own task with `--vars as_of`,
@@ -15,7 +17,8 @@ create exactly one run per date (asset events alone may be coalesced into fewer 
 4. `quality_gate_marts` — GX on every mart (plausibility, all marts built for this `as_of`).
 5. `publish` — atomic DuckDB 1.5-format copy to `data/published/warehouse.duckdb` and the marts as Parquet
    under `data/published/history/as_of=<date>/`; emits `published_warehouse` (→ `obligation_fanout`).
-6. `dbt_docs` — `dbt docs generate --static` into `data/dbt_docs/` (the catalog).
+6. `dbt_docs` — `dbt docs generate --static` into `data/dbt_docs/` (the catalog); `finish_run` (teardown)
+   marks a run that did not publish as failed, which frees the turn.
 
 Reads: `raw.*`. Writes: `staging.*`, `intermediate.*`, `marts.*`, `snapshots.*`, `reference.*`,
 `raw.model_runs`, `raw.quality_results`, `raw.quarantine`, the published copy, GX Data Docs in
@@ -28,7 +31,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, dag, get_current_context, task
+from airflow.sdk import (
+    Asset,
+    AssetOrTimeSchedule,
+    CronTriggerTimetable,
+    dag,
+    get_current_context,
+    setup,
+    task,
+    teardown,
+)
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 from milestones.dagutils import DEFAULT_ARGS, PUBLISHED_ASSET, REGISTER_ASSET, WRITER_POOL
@@ -51,6 +63,7 @@ PUBLISHED = Asset(PUBLISHED_ASSET)
     doc_md=__doc__,
 )
 def register_models():
+    @setup
     @task(pool=WRITER_POOL)
     def resolve_as_of() -> str:
         from milestones.dagutils import as_of_from_context
@@ -61,6 +74,19 @@ def register_models():
         run_type = getattr(context["dag_run"], "run_type", None)
         begin_model_run(None, context["run_id"], as_of, str(getattr(run_type, "value", run_type) or "") or None)
         return as_of.isoformat()
+
+    # runs take turns (in the order they registered): a backfill next to the nightly run, or two asset events
+    # close together, would otherwise interleave their dbt tasks in the pool and mix two dates
+    @task.sensor(pool=WRITER_POOL, mode="reschedule", poke_interval=30, timeout=6 * 3600)
+    def wait_for_turn() -> bool:
+        import logging
+
+        from milestones.publish import runs_ahead
+
+        ahead = runs_ahead(None, get_current_context()["run_id"])
+        if ahead:
+            logging.getLogger(__name__).info("waiting for register_models run(s) %s to finish", ", ".join(ahead))
+        return not ahead
 
     @task(pool=WRITER_POOL)
     def quality_gate_register(as_of: str) -> list[dict]:
@@ -125,9 +151,18 @@ def register_models():
 
         return str(generate_docs(as_of=as_of))
 
+    @teardown
+    @task(pool=WRITER_POOL)
+    def finish_run() -> str:
+        from milestones.publish import finish_model_run
+
+        return finish_model_run(None, get_current_context()["run_id"])
+
     as_of = resolve_as_of()
     published = publish(as_of)
-    as_of >> quality_gate_register(as_of) >> dbt >> quality_gate_marts(as_of) >> published >> dbt_docs(as_of)
+    docs = dbt_docs(as_of)
+    chain = as_of >> wait_for_turn() >> quality_gate_register(as_of) >> dbt >> quality_gate_marts(as_of)
+    chain >> published >> docs >> finish_run()
 
 
 register_models()

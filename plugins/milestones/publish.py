@@ -24,7 +24,10 @@ from .quality import MARTS
 from .register import connect, transaction
 
 __all__ = ["PublishConflict", "publish_warehouse", "marts_fingerprint", "export_marts", "begin_model_run",
-           "history_dir"]  # fmt: skip
+           "runs_ahead", "finish_model_run", "history_dir", "STALE_AFTER"]  # fmt: skip
+
+# A run still 'running' after this long is taken to have died (a worker crash skips its teardown).
+STALE_AFTER = dt.timedelta(hours=3)
 
 
 class PublishConflict(Exception):
@@ -81,6 +84,45 @@ def begin_model_run(warehouse: Path | None, run_id: str, as_of: dt.date, run_typ
         )
     finally:
         con.close()
+
+
+def runs_ahead(warehouse: Path | None, run_id: str, stale_after: dt.timedelta = STALE_AFTER) -> list[str]:
+    """register_models runs that must finish before `run_id` builds: registered earlier and still running.
+
+    The runs of this DAG take turns in registration order, whatever started them (schedule, asset, backfill,
+    a manual trigger): Airflow limits backfill runs and other runs separately, and DuckDB tasks of two runs
+    interleaving in the writer pool would mix two reference dates in one set of marts.
+    """
+    con = connect(Path(warehouse or get_paths().warehouse))
+    try:
+        mine = con.execute("select started_at from raw.model_runs where run_id = ?", [run_id]).fetchall()
+        if not mine:
+            raise ValueError(f"run {run_id!r} is not registered in raw.model_runs; begin_model_run first")
+        started = mine[0][0]
+        rows = con.execute(
+            "select run_id from raw.model_runs where status = 'running' and run_id <> ? and started_at > ? "
+            "and (started_at < ? or (started_at = ? and run_id < ?)) order by started_at, run_id",
+            [run_id, _now() - stale_after, started, started, run_id],
+        ).fetchall()
+    finally:
+        con.close()
+    return [r[0] for r in rows]
+
+
+def finish_model_run(warehouse: Path | None, run_id: str) -> str:
+    """End of a run whatever happened: one that did not publish is marked failed (frees the turn)."""
+    con = connect(Path(warehouse or get_paths().warehouse))
+    try:
+        con.execute(
+            "update raw.model_runs set status = 'failed', finished_at = ?, "
+            "message = coalesce(message, 'stopped before publishing (see the Airflow task logs)') "
+            "where run_id = ? and status = 'running'",
+            [_now(), run_id],
+        )
+        rows = con.execute("select status from raw.model_runs where run_id = ?", [run_id]).fetchall()
+    finally:
+        con.close()
+    return rows[0][0] if rows else "unknown"
 
 
 def _now() -> dt.datetime:
@@ -156,8 +198,12 @@ def publish_warehouse(
             shutil.rmtree(old, ignore_errors=True)
     except Exception as exc:
         if run_id is not None:
-            con.execute("update raw.model_runs set status = 'failed', finished_at = ?, message = ? where run_id = ?",
-                        [_now(), f"{type(exc).__name__}: {exc}"[:2000], run_id])  # fmt: skip
+            con.execute(
+                "insert into raw.model_runs (run_id, as_of, status, started_at, finished_at, message) "
+                "values (?, ?, 'failed', ?, ?, ?) on conflict (run_id) do update set status = 'failed', "
+                "finished_at = excluded.finished_at, message = excluded.message",
+                [run_id, as_of or dt.date(1970, 1, 1), _now(), _now(), f"{type(exc).__name__}: {exc}"[:2000]],
+            )
         raise
     finally:
         con.close()

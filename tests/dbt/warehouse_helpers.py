@@ -78,12 +78,14 @@ def run_results(warehouse: Path, work: Path | None = None) -> list[dict]:
     return json.loads((work / "dbt-target" / "run_results.json").read_text())["results"]
 
 
-def run_models(warehouse: Path, as_of: dt.date, run_id: str, published: Path) -> Path:
+def run_models(warehouse: Path, as_of: dt.date, run_id: str, published: Path, dbt_tests: bool = True) -> Path:
     """The register_models DAG's task sequence, without Airflow: register gate → dbt build → marts gate →
-    publish. Raises what the tasks raise (QualityGateError, PublishConflict, RuntimeError for dbt)."""
+    publish. Raises what the tasks raise (QualityGateError, PublishConflict, RuntimeError for dbt).
+    dbt_tests=False skips dbt's data and unit tests (tests/dbt covers them) to keep repeated runs quick."""
     publish.begin_model_run(warehouse, run_id, as_of, "test")
     quality.enforce_register_gate(run_id, as_of, warehouse)
-    res = dbt(warehouse, "build", as_of=as_of)
+    skip = [] if dbt_tests else ["--exclude", "resource_type:test", "resource_type:unit_test"]
+    res = dbt(warehouse, "build", *skip, as_of=as_of)
     if res.returncode != 0:
         raise RuntimeError(f"dbt build failed:\n{res.stdout[-4000:]}")
     quality.enforce_marts_gate(run_id, warehouse, as_of=as_of)
