@@ -253,12 +253,12 @@ def _extract(tmp_path: Path, names_and_bytes: dict[str, bytes], **limits) -> tup
 
 def test_a_slow_file_is_stopped_and_the_batch_goes_on(tmp_path, monkeypatch):
     monkeypatch.setenv("MILESTONES_DATA", str(tmp_path / "data"))
-    monkeypatch.setenv("MILESTONES_MAX_PAGES", "20000")  # the page limit would refuse it before the clock does
+    monkeypatch.setenv("MILESTONES_MAX_PAGES", "200000")  # the page limit would refuse it before the clock does
     slow = tmp_path / "slow.pdf"
-    _make_hostile().write_many_pages_pdf(slow, 10_000)
+    _make_hostile().write_many_pages_pdf(slow, 100_000)  # ~5 s of CPU to read here; the good files take ~0.03 s
     files = {"a-" + GOOD_SAMPLES[2]: (PORTFOLIO / GOOD_SAMPLES[2]).read_bytes(), "slow.pdf": slow.read_bytes(),
              "z-good.txt": (HOSTILE / "good_contract.txt").read_bytes()}  # fmt: skip
-    recs, elapsed = _extract(tmp_path, files, timeout_s=1.0)
+    recs, elapsed = _extract(tmp_path, files, timeout_s=1.0, max_memory_mb=0)
     assert recs["slow.pdf"]["kind"] == "quarantine" and recs["slow.pdf"]["reason"] == "timeout"
     assert "slow.pdf" in recs["slow.pdf"]["message"] and "timeout" in recs["slow.pdf"]["message"]
     assert recs["a-" + GOOD_SAMPLES[2]]["kind"] == "extraction" and recs["z-good.txt"]["kind"] == "extraction"
