@@ -133,13 +133,14 @@ def _float32() -> Any:
 
 
 def heldout_doc_ids(labels_path: Path | None = None) -> set[str]:
-    """CUAD dev contracts whose obligation labels are our own held-out check: never trained or tuned on."""
+    """CUAD dev contracts whose obligation labels are our own held-out checks (parts ``heldout``, ``heldout2``):
+    never trained, calibrated or tuned on."""
     path = labels_path or _DATA / "cuad_dev_obligations.jsonl"
     if not path.exists():
         return set()
     with path.open(encoding="utf-8") as f:
         head = json.loads(f.readline())
-    return {c["doc_id"] for c in head.get("_contracts", []) if c.get("part") == "heldout"}
+    return {c["doc_id"] for c in head.get("_contracts", []) if str(c.get("part", "")).startswith("heldout")}
 
 
 def _labelled_doc_ids() -> set[str]:

@@ -1,7 +1,8 @@
 """Score predicted milestones against obligation-by-obligation gold labels (`milestones eval-obligations`).
 
 Gold comes from two places: the labelled CUAD **dev** contracts in ``extractors/data/cuad_dev_obligations.jsonl``
-(offsets + labels; a ``tune`` part and a ``heldout`` part reported separately) and, for development, the
+(offsets + labels; ``tune``, ``validation`` and two held-out parts, ``heldout`` and ``heldout2``, reported
+separately — held-out parts as summaries only) and, for development, the
 synthetic sample portfolio's truth files. A prediction matches a gold obligation when their spans overlap and
 (for the typed score) their types agree; each prediction matches at most one gold obligation. A matched
 obligation's due rule is correct when kind, amount, unit, direction, anchor and frequency agree (``within`` and
@@ -330,15 +331,16 @@ def run_eval_obligations(args: Any) -> int:
             raise MilestonesError(f"CUAD not found at {cuad}: pass --cuad pointing at the folder with txt/")
         contracts, gold = load_cuad_gold(Path(args.labels) if args.labels else None)
         present = set(contracts.values())
-        parts = [p for p in ("tune", "validation", "heldout") if p in present] if args.part == "all" else [args.part]
+        parts = [p for p in ("tune", "validation", "heldout", "heldout2") if p in present] if args.part == "all" else [args.part]
         for part in parts:
             docs = sorted(d for d, p in contracts.items() if p == part)
             paths = {d: cuad / "txt" / f"{d}.txt" for d in docs}
             predicted, elapsed = _predict(paths, as_of)
             texts = {d: p.read_text(encoding="utf-8", errors="replace") for d, p in paths.items()}
-            title = f"CUAD dev labelled contracts, {part} part" + (" (never tuned on)" if part == "heldout" else "") + (
+            title = f"CUAD dev labelled contracts, {part} part" + (" (never tuned on)" if part.startswith("heldout") else "") + (
                 " (labelled late, used to choose between models)" if part == "validation" else "")
-            results[f"cuad_{part}"] = _print_report(title, [g for g in gold if g.part == part], predicted, texts, args.misses, out)
+            shown = 0 if part.startswith("heldout") else args.misses  # held-out parts are read as summaries only
+            results[f"cuad_{part}"] = _print_report(title, [g for g in gold if g.part == part], predicted, texts, shown, out)
             print(f"({len(docs)} contracts in {elapsed:.1f} s)", file=out)
     if not results:
         raise MilestonesError("nothing to score: pass --cuad CUAD_FOLDER and/or --samples PORTFOLIO_FOLDER")

@@ -80,10 +80,11 @@ def test_sample_gold_also_needs_the_due_date() -> None:
 
 def test_packaged_cuad_labels() -> None:
     contracts, gold = load_cuad_gold()
-    assert len(contracts) >= 25
-    assert {"tune", "validation", "heldout"} == set(contracts.values())
+    assert len(contracts) >= 85
+    assert {"tune", "validation", "heldout", "heldout2"} == set(contracts.values())
     assert all(g.doc_id in contracts and g.start < g.end for g in gold)
-    assert {g.part for g in gold} == {"tune", "validation", "heldout"}
+    assert {g.part for g in gold} == {"tune", "validation", "heldout", "heldout2"}
+    assert all(g.part == contracts[g.doc_id] for g in gold)
     from extractors.schema import OBLIGATION_TYPES
 
     assert {g.obligation_type for g in gold} <= set(OBLIGATION_TYPES)
