@@ -15,8 +15,10 @@ create exactly one run per date (asset events alone may be coalesced into fewer 
 3. `dbt` — astronomer-cosmos task group: every model, seed and snapshot as its own task with `--vars as_of`,
    then one `dbt test` task (data tests incl. relationships and source tests, unit tests).
 4. `quality_gate_marts` — GX on every mart (plausibility, all marts built for this `as_of`).
-5. `publish` — atomic DuckDB 1.5-format copy to `data/published/warehouse.duckdb` and the marts as Parquet
-   under `data/published/history/as_of=<date>/`; emits `published_warehouse` (→ `obligation_fanout`).
+5. `publish` — the marts as Parquet under `data/published/history/as_of=<date>/`, and an atomic DuckDB
+   1.5-format copy to `data/published/warehouse.duckdb`, emitting `published_warehouse` (→ `obligation_fanout`).
+   The live copy only moves forward: for a date older than the one it shows (a backfill) only the history
+   folder is written and the task ends `skipped` — no event, so no alerts computed for a past date.
 6. `dbt_docs` — `dbt docs generate --static` into `data/dbt_docs/` (the catalog); `finish_run` (teardown)
    marks a run that did not publish as failed, which frees the turn.
 
@@ -135,15 +137,17 @@ def register_models():
     def publish(as_of: str, *, outlet_events) -> str:
         import datetime as dt
 
-        from airflow.sdk.exceptions import AirflowFailException
-        from milestones.publish import PublishConflict, publish_warehouse
+        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+        from milestones.publish import PublishConflict, publish_run
 
         try:
-            path = publish_warehouse(as_of=dt.date.fromisoformat(as_of), run_id=get_current_context()["run_id"])
+            result = publish_run(as_of=dt.date.fromisoformat(as_of), run_id=get_current_context()["run_id"])
         except PublishConflict as exc:
             raise AirflowFailException(str(exc)) from exc
-        outlet_events[PUBLISHED].extra = {"logical_date": as_of, "path": str(path)}
-        return str(path)
+        if not result.live_updated:  # a backfilled past date: history written, no event, the fan-out stays put
+            raise AirflowSkipException(f"{as_of} is older than the live copy: wrote {result.history} only")
+        outlet_events[PUBLISHED].extra = {"logical_date": as_of, "path": str(result.path)}
+        return str(result.path)
 
     @task(pool=WRITER_POOL)
     def dbt_docs(as_of: str) -> str:

@@ -8,6 +8,9 @@ data/published/history/as_of=<date>/ (replacing that date's folder), so a backfi
 
 Before copying, the marts must all have been built for the run's reference date — if another run rebuilt
 some of them for another date in between, publishing refuses (PublishConflict) instead of mixing dates.
+
+The live copy only moves forward in time: a run for a date older than the one it already shows (a backfill)
+writes that date's history folder and leaves the live copy — and so the fan-out, which follows it — alone.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import datetime as dt
 import hashlib
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +27,7 @@ from .paths import get_paths
 from .quality import MARTS
 from .register import connect, transaction
 
-__all__ = ["PublishConflict", "publish_warehouse", "marts_fingerprint", "export_marts", "begin_model_run",
+__all__ = ["PublishConflict", "PublishResult", "publish_run", "publish_warehouse", "live_as_of", "marts_fingerprint", "export_marts", "begin_model_run",
            "runs_ahead", "finish_model_run", "history_dir", "STALE_AFTER"]  # fmt: skip
 
 # A run still 'running' after this long is taken to have died (a worker crash skips its teardown).
@@ -55,6 +59,23 @@ def marts_fingerprint(con: Any) -> str:
                 h.update(repr(row).encode())
                 h.update(b"\n")
     return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    path: Path  # the live copy
+    as_of: dt.date | None
+    live_updated: bool  # False: history only, the live copy shows a later date
+    history: Path | None
+    fingerprint: str
+
+
+def live_as_of(con: Any) -> dt.date | None:
+    """The reference date the live published copy shows (the latest run that replaced it)."""
+    rows = con.execute(
+        "select max(as_of) from raw.model_runs where status = 'published' and published_path is not null"
+    ).fetchall()
+    return rows[0][0] if rows else None
 
 
 def _check_as_of(con: Any, as_of: dt.date) -> None:
@@ -147,10 +168,22 @@ def publish_warehouse(
     as_of: dt.date | None = None,
     run_id: str | None = None,
 ) -> Path:
+    """publish_run() returning the live copy's path (the original interface)."""
+    return publish_run(warehouse, published, as_of=as_of, run_id=run_id).path
+
+
+def publish_run(
+    warehouse: Path | None = None,
+    published: Path | None = None,
+    *,
+    as_of: dt.date | None = None,
+    run_id: str | None = None,
+) -> PublishResult:
     """Copy the warehouse to the published path atomically (and the marts to history/as_of=<date>/).
 
-    With `as_of`, the marts must all be as of that date (else PublishConflict); with `run_id`, the run's
-    raw.model_runs row records the outcome and the marts' fingerprint.
+    With `as_of`, the marts must all be as of that date (else PublishConflict), and a date older than the live
+    copy's only writes its history; with `run_id`, the run's raw.model_runs row records the outcome and the
+    marts' fingerprint.
     """
     paths = get_paths()
     src = Path(warehouse or paths.warehouse)
@@ -159,6 +192,7 @@ def publish_warehouse(
     tmp = dst.with_name(dst.name + ".tmp")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
+    history: Path | None = None
     # Opened with the writer's settings (this runs in the writer pool), so a dbt connection to the same
     # file in this process is shared instead of refused.
     con = connect(src)
@@ -166,6 +200,8 @@ def publish_warehouse(
         if as_of is not None:
             _check_as_of(con, as_of)
         fingerprint = marts_fingerprint(con)
+        shown = live_as_of(con)
+        live = as_of is None or shown is None or as_of >= shown or not dst.exists()
         if run_id is not None:
             with transaction(con):
                 con.execute(
@@ -175,26 +211,28 @@ def publish_warehouse(
                 )
                 con.execute(
                     "update raw.model_runs set status = 'published', finished_at = ?, published_path = ?, "
-                    "marts_fingerprint = ?, message = null where run_id = ?",
-                    [_now(), str(dst), fingerprint, run_id],
-                )
-        source_db = con.execute("select current_database()").fetchall()[0][0]
-        con.execute(f"attach '{tmp}' as pub (storage_version 'v1.5.0')")
-        try:
-            con.execute(f'copy from database "{source_db}" to pub')
-            con.execute("checkpoint pub")
-        finally:
-            con.execute("detach pub")
+                    "marts_fingerprint = ?, message = ? where run_id = ?",
+                    [_now(), str(dst) if live else None, fingerprint,
+                     None if live else f"history only: the live copy shows {shown}", run_id],
+                )  # fmt: skip
+        if live:
+            source_db = con.execute("select current_database()").fetchall()[0][0]
+            con.execute(f"attach '{tmp}' as pub (storage_version 'v1.5.0')")
+            try:
+                con.execute(f'copy from database "{source_db}" to pub')
+                con.execute("checkpoint pub")
+            finally:
+                con.execute("detach pub")
         if as_of is not None:
-            final = history_dir(as_of, dst)
-            staging = final.with_name(final.name + ".tmp")
+            history = history_dir(as_of, dst)
+            staging = history.with_name(history.name + ".tmp")
             shutil.rmtree(staging, ignore_errors=True)
             export_marts(con, staging)
-            old = final.with_name(final.name + ".old")
+            old = history.with_name(history.name + ".old")
             shutil.rmtree(old, ignore_errors=True)
-            if final.exists():
-                final.rename(old)
-            staging.rename(final)
+            if history.exists():
+                history.rename(old)
+            staging.rename(history)
             shutil.rmtree(old, ignore_errors=True)
     except Exception as exc:
         if run_id is not None:
@@ -207,7 +245,8 @@ def publish_warehouse(
         raise
     finally:
         con.close()
-    if tmp.with_name(tmp.name + ".wal").exists():
-        raise RuntimeError(f"{tmp}.wal was left behind after the copy; the published file would be incomplete")
-    os.replace(tmp, dst)
-    return dst
+    if live:
+        if tmp.with_name(tmp.name + ".wal").exists():
+            raise RuntimeError(f"{tmp}.wal was left behind after the copy; the published file would be incomplete")
+        os.replace(tmp, dst)
+    return PublishResult(dst, as_of, live, history, fingerprint)

@@ -78,7 +78,7 @@ def run_results(warehouse: Path, work: Path | None = None) -> list[dict]:
     return json.loads((work / "dbt-target" / "run_results.json").read_text())["results"]
 
 
-def run_models(warehouse: Path, as_of: dt.date, run_id: str, published: Path, dbt_tests: bool = True) -> Path:
+def run_models(warehouse: Path, as_of: dt.date, run_id: str, published: Path, dbt_tests: bool = True):
     """The register_models DAG's task sequence, without Airflow: register gate → dbt build → marts gate →
     publish. Raises what the tasks raise (QualityGateError, PublishConflict, RuntimeError for dbt).
     dbt_tests=False skips dbt's data and unit tests (tests/dbt covers them) to keep repeated runs quick."""
@@ -89,7 +89,7 @@ def run_models(warehouse: Path, as_of: dt.date, run_id: str, published: Path, db
     if res.returncode != 0:
         raise RuntimeError(f"dbt build failed:\n{res.stdout[-4000:]}")
     quality.enforce_marts_gate(run_id, warehouse, as_of=as_of)
-    return publish.publish_warehouse(warehouse, published, as_of=as_of, run_id=run_id)
+    return publish.publish_run(warehouse, published, as_of=as_of, run_id=run_id)
 
 
 def ordered_export(path: Path) -> dict[str, bytes]:
