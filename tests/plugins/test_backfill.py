@@ -136,9 +136,11 @@ def test_airflow_backfill_creates_one_run_per_date(tmp_path):
             assert time.time() < deadline, "register_models was not parsed by the dag-processor"
             time.sleep(5)
         cli("dags", "unpause", "register_models")
-        first, last = days[0].isoformat(), (days[-1] + dt.timedelta(days=1)).isoformat()
+        # the runs are the 06:00 UTC ticks; --to-date is a timestamp, so the last date is given with its tick
+        first, last = days[0].isoformat(), f"{days[-1].isoformat()}T06:00"
         dry = cli("backfill", "create", "--dag-id", "register_models", "--from-date", first, "--to-date", last, "--dry-run")
-        assert all(f"{day}T06:00:00" in dry.stdout for day in days) and f"{days[-1] + dt.timedelta(days=1)}T06" not in dry.stdout
+        assert all(f"{day} 06:00:00" in dry.stdout for day in days)
+        assert f"{days[-1] + dt.timedelta(days=1)} 06" not in dry.stdout and f"{days[0] - dt.timedelta(days=1)} 06" not in dry.stdout
         cli("backfill", "create", "--dag-id", "register_models", "--from-date", first, "--to-date", last,
             "--max-active-runs", "1")  # fmt: skip
         procs += [start("api-server", "--port", str(port)), start("scheduler")]
