@@ -46,6 +46,7 @@ from airflow.sdk import (
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 from milestones.dagutils import DEFAULT_ARGS, PUBLISHED_ASSET, REGISTER_ASSET, WRITER_POOL
+from milestones.paths import get_paths
 
 DBT_DIR = Path(__file__).resolve().parent.parent / "dbt"
 REGISTER = Asset(REGISTER_ASSET)
@@ -118,6 +119,9 @@ def register_models():
             "pool": WRITER_POOL,
             "vars": {"as_of": "{{ ti.xcom_pull(task_ids='resolve_as_of') }}"},
             "install_deps": False,
+            # dbt runs in a copy of the project: give it the warehouse the other tasks resolve
+            "env": {"MILESTONES_WAREHOUSE": str(get_paths().warehouse)},
+            "append_env": True,
         },
     )
 
