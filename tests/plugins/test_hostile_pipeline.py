@@ -15,6 +15,7 @@ import importlib.util
 import json
 import logging
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -87,8 +88,9 @@ def _night(day: dt.date, inbox: Path, warehouse: Path, batch_size: int = 16) -> 
 
 
 @pytest.fixture(scope="module")
-def nights(tmp_path_factory):
-    base = tmp_path_factory.mktemp("hostile-pipeline")
+def nights():
+    # Not tmp_path_factory: a pytest session started meanwhile may prune older pytest-of-* folders.
+    base = Path(tempfile.mkdtemp(prefix="milestones-hostile-"))
     inbox, warehouse = base / "inbox", base / "data" / "warehouse.duckdb"
     inbox.mkdir()
     for name in EXPECTED:
@@ -121,12 +123,13 @@ def nights(tmp_path_factory):
         documents = {r[0]: r[1] for r in con.execute("select document_id, contract_id from raw.documents").fetchall()}
         contracts = dict(con.execute("select contract_id, status from raw.contracts").fetchall())
         milestones = dict(con.execute("select contract_id, count(*) from raw.milestones group by 1").fetchall())
-    return {
+    yield {
         "base": base, "inbox": inbox, "first": first, "second": second, "log": records.lines,
         "fixtures_before": fixtures_before, "inbox_before": inbox_before, "inbox_after_first": inbox_after_first,
         "fixed_hash": hashlib.sha256(fixed_bytes).hexdigest(), "quarantine": quarantine, "documents": documents,
         "contracts": contracts, "milestones": milestones,
     }  # fmt: skip
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def _second_night_files(nights) -> list[str]:
