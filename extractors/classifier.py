@@ -41,6 +41,12 @@ __all__ = [
     "normalize_text",
     "train_main",
     "heldout_doc_ids",
+    "ObligationScorer",
+    "load_scorer",
+    "default_scorer_path",
+    "build_scorer",
+    "save_scorer",
+    "fold_models",
 ]
 
 NONE_LABEL = "none"
@@ -141,6 +147,14 @@ def heldout_doc_ids(labels_path: Path | None = None) -> set[str]:
     with path.open(encoding="utf-8") as f:
         head = json.loads(f.readline())
     return {c["doc_id"] for c in head.get("_contracts", []) if str(c.get("part", "")).startswith("heldout")}
+
+
+def _part_doc_ids(part: str, labels_path: Path | None = None) -> set[str]:
+    path = labels_path or _DATA / "cuad_dev_obligations.jsonl"
+    if not path.exists():
+        return set()
+    with path.open(encoding="utf-8") as f:
+        return {c["doc_id"] for c in json.loads(f.readline()).get("_contracts", []) if c.get("part") == part}
 
 
 def _labelled_doc_ids() -> set[str]:
@@ -294,8 +308,12 @@ def _jsonl_examples(path: Path, group_prefix: str) -> list[Example]:
 def get_training_examples(
     cuad: Path | None, feedback: Sequence[Path] = (), *, include_cuad_categories: bool = True, include_weak: bool = False
 ) -> list[Example]:
-    """All training sentences in a stable order (CUAD category spans, own labels, written examples, feedback)."""
-    exclude = heldout_doc_ids()
+    """All training sentences in a stable order (CUAD category spans, own labels, written examples, feedback).
+
+    Contracts of the held-out and validation parts of our obligation labels contribute nothing, not even their
+    CUAD category spans: the validation part measures model choices, the held-out parts the result.
+    """
+    exclude = heldout_doc_ids() | _part_doc_ids("validation")
     out: list[Example] = []
     if cuad is not None:
         if include_cuad_categories:
@@ -329,22 +347,40 @@ def train(examples: Sequence[Example], seed: int = 13) -> Any:
     return pipe
 
 
-def cross_validate(examples: Sequence[Example], seed: int = 13, folds: int = 3) -> dict[str, Any]:
-    """Grouped (by contract) cross-validated macro-F1, accuracy, log loss and obligation-vs-none calibration."""
+def fold_models(examples: Sequence[Example], seed: int = 13, folds: int = 3) -> list[tuple[frozenset[str], Any]]:
+    """Pipelines trained with whole contracts held out (GroupKFold): (held-out groups, pipeline) per fold.
+
+    They give the grouped cross-validated scores and the out-of-fold probabilities the second-stage scorer and the
+    confidence calibration are fitted on (a model never scores sentences it was trained on).
+    """
     import numpy as np
-    from sklearn.metrics import accuracy_score, f1_score, log_loss
     from sklearn.model_selection import GroupKFold
 
     texts = np.array([e.text for e in examples], dtype=object)
     y = np.array([e.label for e in examples])
     groups = np.array([e.group for e in examples])
-    proba = np.zeros((len(examples), len(LABELS)))
+    out = []
     for train_idx, test_idx in GroupKFold(n_splits=folds).split(texts, y, groups):
         pipe = build_pipeline(seed=seed)
         pipe.fit(list(texts[train_idx]), list(y[train_idx]))
-        p = pipe.predict_proba(list(texts[test_idx]))
+        out.append((frozenset(groups[test_idx].tolist()), pipe))
+    return out
+
+
+def cross_validate(examples: Sequence[Example], seed: int = 13, folds: int = 3,
+                   models: Sequence[tuple[frozenset[str], Any]] | None = None) -> dict[str, Any]:  # fmt: skip
+    """Grouped (by contract) cross-validated macro-F1, accuracy, log loss and obligation-vs-none calibration."""
+    import numpy as np
+    from sklearn.metrics import accuracy_score, f1_score, log_loss
+
+    models = models if models is not None else fold_models(examples, seed, folds)
+    y = np.array([e.label for e in examples])
+    proba = np.zeros((len(examples), len(LABELS)))
+    for held, pipe in models:
+        idx = [i for i, e in enumerate(examples) if e.group in held]
+        p = pipe.predict_proba([examples[i].text for i in idx])
         for j, cls in enumerate(pipe.classes_):
-            proba[test_idx, LABELS.index(cls)] = p[:, j]
+            proba[idx, LABELS.index(cls)] = p[:, j]
     pred = np.array([LABELS[i] for i in proba.argmax(1)])
     present = sorted(set(y))
     p_obl = 1 - proba[:, LABELS.index(NONE_LABEL)]
@@ -353,7 +389,7 @@ def cross_validate(examples: Sequence[Example], seed: int = 13, folds: int = 3) 
     ece = float(sum(abs(p_obl[bins == b].mean() - is_obl[bins == b].mean()) * (bins == b).mean() for b in range(10) if (bins == b).any()))
     per_class = f1_score(y, pred, labels=present, average=None, zero_division=0)
     return {
-        "folds": folds,
+        "folds": len(models),
         "grouped_by": "contract",
         "n": len(examples),
         "accuracy": round(float(accuracy_score(y, pred)), 4),
@@ -435,6 +471,303 @@ def predict_proba(texts: Sequence[str], model: Any = None) -> list[dict[str, flo
     return out
 
 
+# --- second stage: evidence scorer and confidence calibration ------------------------------------------------------
+
+SCORER_NAME = "obligation_scorer.joblib"
+_EPS = 1e-4
+
+
+class ObligationScorer:
+    """Stage two of typing: combines the sentence classifier's probabilities with the evidence real contracts carry
+    (duty verb and object, section heading, the anchor of the deadline — :func:`extractors.obligations.candidate_cues`)
+    and maps each emitted milestone to a calibrated probability that it is a correct obligation of the right type.
+
+    Two logistic regressions: P(obligation | classifier, cues) and P(type | obligation, classifier, cues), trained on
+    candidates of labelled contracts with out-of-fold classifier probabilities; then Platt scaling of the emitted
+    milestones (out of fold too). scikit-learn estimator contract: parameters in ``__init__``, ``fit`` returns self,
+    learned state ends in ``_``.
+    """
+
+    def __init__(self, cue_names: Sequence[str] = (), c_obligation: float = 0.3, c_type: float = 0.5, seed: int = 13) -> None:
+        self.cue_names = tuple(cue_names)
+        self.c_obligation = c_obligation
+        self.c_type = c_type
+        self.seed = seed
+
+    def _cue_matrix(self, cues: Sequence[dict[str, float]]) -> Any:
+        import numpy as np
+
+        col = {n: i for i, n in enumerate(self.cue_names)}
+        x = np.zeros((len(cues), len(self.cue_names)), dtype=np.float64)
+        for i, f in enumerate(cues):
+            for name, v in f.items():
+                if name in col:
+                    x[i, col[name]] = v
+        return x
+
+    @staticmethod
+    def _logit(v: Any) -> Any:
+        import numpy as np
+
+        v = np.clip(v, _EPS, 1 - _EPS)
+        return np.log(v / (1 - v))
+
+    def _x_obligation(self, probs: Sequence[dict[str, float]], cues: Sequence[dict[str, float]]) -> Any:
+        import numpy as np
+
+        p_obl = np.array([1.0 - p.get(NONE_LABEL, 0.0) for p in probs])
+        return np.hstack([self._logit(p_obl)[:, None], self._cue_matrix(cues)])
+
+    def _type_arrays(self, probs: Sequence[dict[str, float]], cues: Sequence[dict[str, float]]) -> tuple[Any, Any, Any]:
+        """Per candidate and type: the log classifier probability and the primary/any verb and heading cues for that
+        type; and the anchor-group indicators (plus an intercept) shared by all types."""
+        import numpy as np
+
+        types = [t for t in LABELS if t != NONE_LABEL]
+        ti = {t: i for i, t in enumerate(types)}
+        groups = sorted({n.split("=", 1)[1] for n in self.cue_names if n.startswith("anchor=")})
+        gi = {g: i for i, g in enumerate(groups)}
+        n, k = len(probs), len(types)
+        logp = np.log(np.array([[max(pr.get(t, 0.0), _EPS) for t in types] for pr in probs]).reshape(n, k))
+        logp = logp - np.log(np.exp(logp).sum(axis=1, keepdims=True))
+        cue = np.zeros((4, n, k))
+        anchor = np.zeros((n, len(groups) + 1))
+        anchor[:, -1] = 1.0  # intercept column: a per-type bias
+        for i, f in enumerate(cues):
+            for name in f:
+                fam, _, val = name.partition("=")
+                if fam in ("verb1", "verb", "head1", "head") and val in ti:
+                    cue[("verb1", "verb", "head1", "head").index(fam), i, ti[val]] = 1.0
+                elif fam == "anchor" and val in gi:
+                    anchor[i, gi[val]] = 1.0
+        return logp, cue, anchor
+
+    @staticmethod
+    def _type_scores(theta: Any, logp: Any, cue: Any, anchor: Any) -> Any:
+        k = logp.shape[1]
+        a, c = theta[0], theta[1:5]
+        w = theta[5:].reshape(anchor.shape[1], k)
+        return a * logp + (c[:, None, None] * cue).sum(axis=0) + anchor @ w
+
+    def fit(self, probs: Sequence[dict[str, float]], cues: Sequence[dict[str, float]], labels: Sequence[str],
+            weights: Sequence[float] | None = None) -> ObligationScorer:  # fmt: skip
+        import numpy as np
+        from sklearn.linear_model import LogisticRegression
+
+        w = np.ones(len(labels)) if weights is None else np.asarray(weights, dtype=float)
+        y = np.array([0 if lab == NONE_LABEL else 1 for lab in labels])
+        self.obligation_ = LogisticRegression(C=self.c_obligation, max_iter=3000, random_state=self.seed)
+        self.obligation_.fit(self._x_obligation(probs, cues), y, sample_weight=w)
+        pos = [i for i, lab in enumerate(labels) if lab != NONE_LABEL]
+        self.classes_ = [t for t in LABELS if t != NONE_LABEL]
+        logp, cue, anchor = self._type_arrays([probs[i] for i in pos], [cues[i] for i in pos])
+        y = np.array([self.classes_.index(labels[i]) for i in pos])
+        wp = w[pos]
+        lam = 1.0 / max(self.c_type, 1e-6)
+
+        def loss(theta: Any) -> tuple[float, Any]:
+            s = self._type_scores(theta, logp, cue, anchor)
+            s = s - s.max(axis=1, keepdims=True)
+            prob = np.exp(s)
+            prob /= prob.sum(axis=1, keepdims=True)
+            nll = -float((wp * np.log(prob[np.arange(len(y)), y] + 1e-12)).sum())
+            d = prob.copy()
+            d[np.arange(len(y)), y] -= 1.0
+            d *= wp[:, None]
+            grad = np.empty_like(theta)
+            grad[0] = (d * logp).sum()
+            grad[1:5] = (d[None, :, :] * cue).sum(axis=(1, 2))
+            grad[5:] = (anchor.T @ d).ravel()
+            reg = theta.copy()
+            reg[0] -= 1.0  # shrink the classifier's weight towards 1 and every other weight towards 0
+            return nll + 0.5 * lam * float((reg**2).sum()), grad + lam * reg
+
+        from scipy.optimize import minimize
+
+        theta0 = np.zeros(5 + anchor.shape[1] * logp.shape[1])
+        theta0[0] = 1.0
+        self.type_theta_ = minimize(loss, theta0, jac=True, method="L-BFGS-B", options={"maxiter": 3000}).x
+        return self
+
+
+    def predict_proba(self, probs: Sequence[dict[str, float]], cues: Sequence[dict[str, float]]) -> list[dict[str, float]]:
+        """Per candidate, a probability for every label in :data:`LABELS` (types unseen in training get 0)."""
+        if not probs:
+            return []
+        import numpy as np
+
+        p_obl = self.obligation_.predict_proba(self._x_obligation(probs, cues))[:, 1]
+        s = self._type_scores(self.type_theta_, *self._type_arrays(probs, cues))
+        s = s - s.max(axis=1, keepdims=True)
+        p_type = np.exp(s) / np.exp(s).sum(axis=1, keepdims=True)
+        out = []
+        for po, row in zip(p_obl, p_type, strict=True):
+            d = dict.fromkeys(LABELS, 0.0)
+            d[NONE_LABEL] = float(1.0 - po)
+            for cls, v in zip(self.classes_, row, strict=True):
+                d[cls] = float(po * v)
+            out.append(d)
+        return out
+
+    @staticmethod
+    def confidence_features(p_obl: float, p_type: float, rule_confidence: float, n_items: int, source: str) -> list[float]:
+        import math
+
+        def logit(v: float) -> float:
+            v = min(max(v, 1e-4), 1 - 1e-4)
+            return math.log(v / (1 - v))
+
+        return [logit(p_obl), logit(p_type), rule_confidence, 1.0 if n_items > 1 else 0.0, 0.0 if source == "own" else 1.0]
+
+    def fit_calibration(self, features: Sequence[Sequence[float]], correct: Sequence[int]) -> ObligationScorer:
+        from sklearn.linear_model import LogisticRegression
+
+        self.calibrator_ = LogisticRegression(C=1.0, max_iter=1000, random_state=self.seed)
+        self.calibrator_.fit(list(features), list(correct))
+        return self
+
+    def confidence(self, features: Sequence[Sequence[float]]) -> list[float]:
+        """Calibrated P(milestone is a correct obligation of the right type); None-calibrated scorers return the
+        uncalibrated product p_obl × p_type."""
+        if not features:
+            return []
+        if not hasattr(self, "calibrator_"):
+            import math
+
+            return [1 / (1 + math.exp(-f[0])) * 1 / (1 + math.exp(-f[1])) for f in features]
+        return [float(v) for v in self.calibrator_.predict_proba(list(features))[:, 1]]
+
+
+def _candidate_rows(doc: Any, model: Any, gold: Sequence[Any]) -> list[tuple[dict[str, float], dict[str, float], str, float]]:
+    """(classifier probabilities, cues, gold label, weight) per candidate of one labelled contract; a candidate that
+    overlaps gold obligations of several types yields one weighted row per type."""
+    from .obligations import candidate_evidence
+
+    ev = candidate_evidence(doc)
+    probs = predict_proba([read for _, _, read, _ in ev], model)
+    out = []
+    for (start, end, _, cues), p in zip(ev, probs, strict=True):
+        types = Counter(g.obligation_type for g in gold if g.start < end and start < g.end)
+        if not types:
+            out.append((p, cues, NONE_LABEL, 1.0))
+        for t, k in sorted(types.items()):
+            out.append((p, cues, t, k / sum(types.values())))
+    return out
+
+
+_THRESHOLDS = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+_CALIBRATION_AS_OF = dt.date(2026, 12, 1)  # key dates need a reference date; typing and matching do not depend on it
+
+
+def build_scorer(cuad: Path, models: Sequence[tuple[frozenset[str], Any]], seed: int = 13,
+                 labels_path: Path | None = None) -> tuple[ObligationScorer, dict[str, Any]]:  # fmt: skip
+    """Fit the second-stage scorer, its decision threshold and its confidence calibration on the tune part, all out of
+    fold: each tune contract is scored by the fold pipeline that never saw it and by a scorer fitted on the other
+    folds. Returns the final scorer (fitted on every tune contract) and a report for the metadata file."""
+    import math
+
+    from .keydates import get_key_dates
+    from .obligation_eval import load_cuad_gold, score
+    from .obligations import CUE_FEATURES, get_obligations
+    from .text import load_document
+
+    contracts, gold = load_cuad_gold(labels_path)
+    tune = sorted(d for d, part in contracts.items() if part == "tune")
+    fold_of = {d: k for k, (held, _) in enumerate(models) for d in tune if d in held}
+    missing = [d for d in tune if d not in fold_of]
+    if missing:
+        raise MilestonesError(f"{len(missing)} tune contracts are in no cross-validation fold (e.g. {missing[0]}); retrain with --cuad")
+    by_doc: dict[str, list[Any]] = {}
+    for g in gold:
+        by_doc.setdefault(g.doc_id, []).append(g)
+    docs = {d: load_document(cuad / "txt" / f"{d}.txt") for d in tune}
+    rows = {d: _candidate_rows(docs[d], models[fold_of[d]][1], by_doc.get(d, [])) for d in tune}
+
+    def fit(ds: Sequence[str]) -> ObligationScorer:
+        rs = [r for d in ds for r in rows[d]]
+        return ObligationScorer(CUE_FEATURES, seed=seed).fit([r[0] for r in rs], [r[1] for r in rs], [r[2] for r in rs], [r[3] for r in rs])
+
+    preds: dict[str, list[dict[str, Any]]] = {}
+    feats: dict[str, list[list[float]]] = {}
+    for k in range(len(models)):
+        scorer_k = fit([d for d in tune if fold_of[d] != k])
+        for d in (d for d in tune if fold_of[d] == k):
+            kd = get_key_dates(docs[d].text, as_of=_CALIBRATION_AS_OF)
+            ms, fs = get_obligations(docs[d], kd, _CALIBRATION_AS_OF, model=models[k][1], scorer=scorer_k,
+                                     decision_threshold=min(_THRESHOLDS), return_features=True)  # fmt: skip
+            preds[d], feats[d] = [m.to_dict() for m in ms], fs
+
+    def at(threshold: float) -> tuple[dict[str, list[dict[str, Any]]], list[list[float]]]:
+        keep = {d: [i for i, f in enumerate(feats[d]) if 1 / (1 + math.exp(-f[0])) >= threshold] for d in tune}
+        return {d: [preds[d][i] for i in keep[d]] for d in tune}, [feats[d][i] for d in tune for i in keep[d]]
+
+    tune_gold = [g for g in gold if g.doc_id in fold_of]
+    by_threshold = {}
+    for th in _THRESHOLDS:
+        overall, _, _, _ = score(tune_gold, at(th)[0])
+        by_threshold[th] = overall
+    best = max(_THRESHOLDS, key=lambda th: (round(by_threshold[th].f1, 3), -abs(th - 0.5)))
+    kept, features = at(best)
+    _, _, _, extras = score(tune_gold, kept)
+    wrong = {id(p) for _, p in extras}
+    correct = [0 if id(p) in wrong else 1 for d in tune for p in kept[d]]
+    scorer = fit(tune)
+    scorer.threshold_ = best
+    scorer.fit_calibration(features, correct)
+    conf = scorer.confidence(features)
+    table = []
+    for lo in (0.0, 0.5, 0.7, 0.8, 0.85, 0.9):
+        hi = {0.0: 0.5, 0.5: 0.7, 0.7: 0.8, 0.8: 0.85, 0.85: 0.9, 0.9: 1.01}[lo]
+        sel = [c for c, ok in zip(conf, correct, strict=True) if lo <= c < hi]
+        hits = [ok for c, ok in zip(conf, correct, strict=True) if lo <= c < hi]
+        table.append({"confidence": f"{lo:.2f}-{min(hi, 1.0):.2f}", "n": len(sel),
+                      "mean_confidence": round(sum(sel) / len(sel), 3) if sel else None,
+                      "precision": round(sum(hits) / len(hits), 3) if hits else None})  # fmt: skip
+    o = by_threshold[best]
+    report = {
+        "tune_contracts": len(tune), "candidate_rows": sum(len(r) for r in rows.values()),
+        "decision_threshold": best,
+        "out_of_fold_typed": {"precision": round(o.precision, 4), "recall": round(o.recall, 4), "f1": round(o.f1, 4)},
+        "out_of_fold_f1_by_threshold": {str(th): round(s_.f1, 4) for th, s_ in by_threshold.items()},
+        "calibration_out_of_fold": table,
+        "type_weights": {"classifier": round(float(scorer.type_theta_[0]), 3),
+                         **{n: round(float(v), 3) for n, v in zip(("verb1", "verb", "head1", "head"), scorer.type_theta_[1:5], strict=True)}},
+    }  # fmt: skip
+    return scorer, report
+
+
+def save_scorer(scorer: ObligationScorer, path: Path, report: dict[str, Any], seed: int, labels_path: Path | None = None) -> Path:
+    import joblib
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(scorer, path, compress=3)
+    labels = labels_path or _DATA / "cuad_dev_obligations.jsonl"
+    meta = {
+        "model": path.name, "seed": seed, "library_versions": _versions(),
+        "labels_sha256": hashlib.sha256(labels.read_bytes()).hexdigest(), "cue_features": list(scorer.cue_names),
+        **report, "artefact_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+    }  # fmt: skip
+    path.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def default_scorer_path() -> Path:
+    return _PKG / "models" / SCORER_NAME
+
+
+@lru_cache(maxsize=2)
+def load_scorer(path: str | None = None) -> ObligationScorer | None:
+    """The shipped scorer (cached per process), or None when it is missing — extraction then types with the
+    sentence classifier alone and confidence is uncalibrated (the model card says which numbers assume it)."""
+    import joblib
+
+    p = Path(path) if path else default_scorer_path()
+    if not p.exists():
+        return None
+    scorer = joblib.load(p)
+    return scorer if isinstance(scorer, ObligationScorer) else None
+
+
 def train_main(args: Any) -> int:
     """`milestones train`: rebuild the artefact, print cross-validated scores; same seed ⇒ same model."""
     started = dt.datetime.now()  # timing only; nothing depends on it
@@ -443,15 +776,22 @@ def train_main(args: Any) -> int:
         raise MilestonesError(f"CUAD not found at {cuad}: pass --cuad pointing at the folder with manifest.csv")
     examples = get_training_examples(cuad, [Path(p) for p in args.feedback])
     print(f"training on {len(examples)} sentences: {dict(sorted(Counter(e.label for e in examples).items()))}", file=sys.stderr)
-    metrics = None
-    if not getattr(args, "no_cv", False):
-        metrics = cross_validate(examples, seed=args.seed)
-        print(f"grouped 3-fold CV: accuracy {metrics['accuracy']}, macro-F1 {metrics['macro_f1']}, "
-              f"log loss {metrics['log_loss']}, obligation-vs-none ECE {metrics['obligation_vs_none_ece']}", file=sys.stderr)  # fmt: skip
+    models = fold_models(examples, seed=args.seed)
+    metrics = cross_validate(examples, seed=args.seed, models=models)
+    print(f"grouped 3-fold CV: accuracy {metrics['accuracy']}, macro-F1 {metrics['macro_f1']}, "
+          f"log loss {metrics['log_loss']}, obligation-vs-none ECE {metrics['obligation_vs_none_ece']}", file=sys.stderr)  # fmt: skip
     pipe = train(examples, seed=args.seed)
     out = Path(args.out) if args.out else default_model_path()
     save_model(pipe, out, examples, args.seed, metrics)
     size = out.stat().st_size / 1e6
+    print(f"wrote {out} ({size:.1f} MB) and {out.with_suffix('.json').name}", file=sys.stderr)
+    if cuad is not None:
+        scorer, report = build_scorer(cuad, models, seed=args.seed)
+        scorer_out = out.with_name(SCORER_NAME)
+        save_scorer(scorer, scorer_out, report, args.seed)
+        o = report["out_of_fold_typed"]
+        print(f"scorer: decision threshold {report['decision_threshold']}, tune out-of-fold typed P {o['precision']} R {o['recall']} "
+              f"F1 {o['f1']}; wrote {scorer_out} and {scorer_out.with_suffix('.json').name}", file=sys.stderr)  # fmt: skip
     elapsed = (dt.datetime.now() - started).total_seconds()
-    print(f"wrote {out} ({size:.1f} MB) and {out.with_suffix('.json').name} in {elapsed:.0f} s", file=sys.stderr)
+    print(f"done in {elapsed:.0f} s", file=sys.stderr)
     return 0

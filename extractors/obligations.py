@@ -17,6 +17,7 @@ terminate on N days' notice, dates in signature blocks. A term that renews autom
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
@@ -25,13 +26,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .calendar import BusinessCalendar
-from .classifier import NONE_LABEL, predict_proba
+from .classifier import NONE_LABEL, ObligationScorer, load_scorer, predict_proba
 from .rules import DueRuleMention, get_due_rules, resolve
 from .schema import DueRule, KeyDates, Milestone, SourceSpan
 from .structure import get_sections, get_sentences, section_at
 from .text import Document, page_at
 
-__all__ = ["get_obligations", "DECISION_THRESHOLD", "anchors_from_key_dates"]
+__all__ = ["get_obligations", "DECISION_THRESHOLD", "anchors_from_key_dates", "candidate_evidence", "candidate_cues", "CUE_FEATURES"]
 
 DECISION_THRESHOLD = 0.5  # P(obligation) needed to emit; chosen on the tuning contracts (see model card)
 _MAX_UNIT = 2500
@@ -57,12 +58,18 @@ _HARD_NEGATIVE = re.compile(
     r"\b(?:polic(?:y|ies)|insurance|coverage)\b[^.]{0,80}\b(?:cancell?ed|cancell?ation)\b[^.]{0,60}\bnotice|"
     r"\bconfidential\w*\b[^.]{0,80}\b(?:shall|will)\s+(?:continue|survive|remain|last|apply)\b[^.]{0,40}\b(?:years?|months?)|"
     r"\bgoverned\s+by\s+(?:and\s+construed\s+in\s+accordance\s+with\s+)?the\s+laws?\b|\bcounterparts?\b|"
-    r"^\s*(?:By|Name|Title|Date|Signature)\s*:|\bexecuted\s+(?:this|as\s+of)\b|^\s*Source\s*:|\bQuickLinks\b",
+    r"^\s*(?:By|Name|Title|Date|Signature)\s*:|\bexecuted\s+(?:this|as\s+of)\b|^\s*Source\s*:|\bQuickLinks\b|"
+    r"\b(?:notices?|communications?)\b[^.]{0,80}\b(?:shall\s+be|will\s+be|is|are|becomes?)\s+effective\s+(?:upon|on|when)|"
+    r"\b(?:title|risk\s+of\s+loss)\b[^.]{0,80}\bpass(?:es)?\b|\bshall\s+not\s+apply\s+to\b|"
+    r"\b(?:required|compelled|requested)\b[^.]{0,80}\bdisclos\w+[^.]{0,160}\bnotice\b|\b(?:prior\s+to|before)\s+(?:making\s+)?(?:any\s+)?(?:such\s+)?(?:accessing\s+or\s+)?disclos|"
+    r"\b(?:resolve|settle)\w*\b[^.]{0,40}\bdisputes?\b|\bdisputes?\b[^.]{0,100}\b(?:resolv|settl|negotiat|mediat|arbitrat)|"
+    r"^[^.]{0,80}\b(?:refers?\s+to|shall\s+refer\s+to)\b",
     re.I,
 )
 _NEGATIVE_HINT = re.compile(
     r"whereas|recital|witness|therefore|supersede|mean|defined|late\s|interest|penalt|waiver|surviv|deemed|cancel|valid|date\s*:|increased|decreased|adjusted|reduced|"
-    r"confidential|governed|counterpart|by:|name:|title:|date:|signature|executed|source\s*:|quicklinks|duties|obligations",
+    r"confidential|governed|counterpart|by:|name:|title:|date:|signature|executed|source\s*:|quicklinks|duties|obligations|"
+    r"effective|title|risk|apply|disclos|dispute|refer",
     re.I,
 )
 
@@ -71,13 +78,15 @@ def _is_negative(text: str) -> bool:
     return bool(_NEGATIVE_HINT.search(text)) and bool(_HARD_NEGATIVE.search(text))
 
 
-_RESTRICTIVE = re.compile(r"\b(?:not|nor|never)\b[^.;]{0,60}\b(?:compete|solicit|hire|disclose|use\s+or\s+disclose|engage\s+in|employ|contest|disparage|sell|approach|contact|market|induce|divert)\b|\bnon-?(?:compet|solicit|disclos)", re.I)
+_RESTRICTIVE = re.compile(r"\b(?:not|nor|never)\b[^.;]{0,60}\b(?:compete|solicit|hire|disclose|use\s+or\s+disclose|engage\s+in|employ|contest|disparage|sell|approach|contact|market|induce|divert|"
+                          r"licen[cs]e|grant|appoint|authori[sz]e)\b|\bnon-?(?:compet|solicit|disclos)(?!\w*\s+agreement)|\bno\s+(?:further\s+)?(?:\w+\s+){0,3}(?:will|shall)\s+be\s+(?:given|provided|made|granted)", re.I)
 _CURE = re.compile(r"\bcure[ds]?\b|\bcuring\b|\bremed(?:y|ied)\b", re.I)
 _DUTY = re.compile(
     r"\b(?:shall|must|will|agrees?\s+to|undertakes?\s+to|is\s+(?:required|obligated)\s+to|are\s+(?:required|obligated)\s+to|"
     r"(?:is|are|becomes?)\s+(?:due|payable)|payable|due|warrant(?:s|ed)|may|should|to\s+be\s+(?:paid|made|delivered|received|provided|submitted)|"
-    r"payment\s+terms|net\s+\d+|expires?|expiring|ends\s+(?:on|\w+\s+(?:months?|years?)|at)|commences?|(?:is|are)\s+responsible\s+for)\b|"
-    r"\b(?:reporting|payment\s+terms|delivery|payment)\s*:|\b(?:agreement\s+|initial\s+)?term\s*:|[$€£]\s?\d",
+    r"payment\s+terms|net\s+\d+|expires?|expiring|ends\s+(?:on|\w+\s+(?:months?|years?)|at)|commences?|(?:is|are)\s+responsible\s+for|"
+    r"commits?\s+to|(?:has|have)\s+(?:a|an|\w+)\s+(?:[\w()-]+\s+){0,4}?(?:period|days?|hours|months?)\s+(?:\w+\s+){0,6}?to)\b|"
+    r"\b(?:reporting|payment\s+terms|delivery|payment)\s*:|\b(?:agreement\s+|initial\s+)?(?:term|period)\s*:|[$€£]\s?\d",
     re.I,
 )
 _MONEY = re.compile(
@@ -122,7 +131,7 @@ _ANCHOR_WORDS = {
 }  # fmt: skip
 # event anchors too vague to make an obligation on their own ("upon request", "upon notice")
 _WEAK_EVENT_ANCHORS = {"written_request", "notice", "receipt", "event", "renewal", "expiration_date", None}
-_PERIOD_TYPES = {"insurance", "warranty", "sla", "compliance", "audit", "expiration", "renewal"}
+_PERIOD_TYPES = {"insurance", "warranty", "sla", "compliance", "audit", "expiration", "renewal", "option_exercise", "acceptance"}
 _CONTRACT_LEVEL = {"expiration", "renewal", "renewal_notice"}
 
 
@@ -225,11 +234,26 @@ def _type_allows(m: DueRuleMention, otype: str) -> bool:
     return not (m.period and otype not in _PERIOD_TYPES)
 
 
-_MAY_ONLY_TYPES = {"option_exercise", "termination_notice", "renewal", "renewal_notice", "audit", "expiration"}
+_MAY_ONLY_TYPES = {"option_exercise", "termination_notice", "renewal", "renewal_notice", "audit", "expiration", "acceptance"}
+
+
+def _permission_only(text: str, mentions: Sequence[DueRuleMention]) -> bool:
+    """Whether every deadline in ``text`` is governed by "may" ("EDGE may invoice Subcontractor, which invoice shall be
+    paid net 30" keeps the duty in its second clause)."""
+    modals = [(m.start(), m.group(0).lower()) for m in _MODAL.finditer(text)]
+    if not modals:
+        return False
+    for m in mentions:
+        before = [w for pos, w in modals if pos <= m.start]
+        governing = before[-1] if before else modals[0][1]
+        if governing != "may":
+            return False
+    return True
 _STRONG_DUTY = re.compile(
     r"\b(?:shall|must|will|agrees?\s+to|undertakes?\s+to|is\s+(?:required|obligated)\s+to|are\s+(?:required|obligated)\s+to|"
     r"(?:is|are|becomes?)\s+(?:due|payable)|payable|due|warrant(?:s|ed)|should|to\s+be\s+(?:paid|made|delivered|received|provided|submitted)|"
-    r"payment\s+terms|net\s+\d+|(?:is|are)\s+responsible\s+for)\b|\b(?:agreement\s+|initial\s+)?term\s*:|[$€£]\s?\d|"
+    r"payment\s+terms|net\s+\d+|(?:is|are)\s+responsible\s+for|commits?\s+to|"
+    r"(?:has|have)\s+(?:a|an|\w+)\s+(?:[\w()-]+\s+){0,4}?(?:period|days?|hours|months?)\s+(?:\w+\s+){0,6}?to)\b|\b(?:agreement\s+|initial\s+)?term\s*:|[$€£]\s?\d|"
     r"\b(?:reporting|payment\s+terms|delivery|payment)\s*:",
     re.I,
 )
@@ -262,45 +286,175 @@ def _row_mentions(text: str) -> list[DueRuleMention]:
     return out
 
 
-def _candidates(units: Sequence[_Unit]) -> list[tuple[_Unit, list[DueRuleMention], str]]:
-    """(unit, its due-rule mentions, the text the classifier reads) for every unit that may be an obligation.
+@dataclass
+class _Cand:
+    """A unit that may state a dated obligation: its due-rule mentions, the text the classifier reads, where its
+    time element comes from (``own`` words, a table ``row`` under its header, a list ``item`` under its lead-in, or
+    the ``context`` of an "Effect of termination" block) and the headings it sits under."""
 
-    A short row without a verb under a header sentence ("Supplier shall deliver the following Deliverables:")
-    is read together with its header, so schedules and response-time tables are typed by what they list.
+    unit: _Unit
+    mentions: list[DueRuleMention]
+    read: str
+    source: str = "own"
+    heading: str = ""
+    lead: str = ""
+
+
+_ITEM_START = re.compile(r"^\W{0,3}(?:\((?:[a-zA-Z]{1,2}|[ivxlcIVXLC]{1,6}|\d{1,2})\)|(?:[a-zA-Z]|[ivx]{1,4}|\d{1,2})[.)](?!\d)|[•●·▪◦\-–o](?=\s))\s*")
+_BARE_MARK = re.compile(r"^\W{0,3}(?:\(?(?:[a-zA-Z]{1,2}|[ivxlc]{1,6}|\d{1,2}(?:\.\d{1,2})?)[.)])\s*$")
+_LEAD_END = re.compile(r"(?::|\bas\s+follows\W*|\bshall|\bwill|\bmust|\bagrees?\s+to)\s*(?:\(?[a-z0-9ivx]{1,4}[.)])?\s*$", re.I)
+_BACKREF = re.compile(r"\b(?:in\s+(?:any\s+)?such\s+(?:event|case)|thereupon|in\s+that\s+event|at\s+such\s+time|in\s+(?:the\s+)?event\s+of\s+(?:any\s+)?such)\b", re.I)
+_TERM_CONTEXT = re.compile(
+    r"\b(?:effects?|consequences?|obligations?|rights?\s+and\s+obligations|duties|procedures?|actions?)\s+(?:of|on|upon|following|after)\s+"
+    r"(?:the\s+)?(?:expiration\s+or\s+|expiry\s+or\s+)?(?:termination|expiration|expiry)|\b(?:upon|on|after|following|in\s+the\s+event\s+of)\s+(?:the\s+)?"
+    r"(?:(?:effective\s+date\s+of\s+)?(?:any\s+)?(?:expiry|expiration)\s+or\s+)?(?:termination|expiration|expiry)\b|post[-\s]termination|\btermination\s+(?:assistance|obligations)",
+    re.I,
+)
+_TRIGGER_ANCHORS = {"termination", "signing", "effective_date", "closing", "expiration_date"}
+_HEAD_PREFIX = re.compile(r"^\W{0,3}(?:(?:ARTICLE|Article|SECTION|Section)\s+\S+\s*)?(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?\s*)?"
+                          r"(?P<h>(?:[A-Z][A-Z&/,'-]+\s+){0,5}[A-Z][A-Z&/'-]+(?=\s+[A-Z]?[a-z(])|(?:[A-Z][a-z]+[ &/,-]*){1,5}(?=[.:]\s))")
+
+
+def _section_headings(sections: Sequence[Any]) -> tuple[list[int], list[tuple[int, int, str]]]:
+    heads = [(s.start, s.end if s.end is not None else s.start + 4000, s.heading) for s in sections if s.heading]
+    return [h[0] for h in heads], heads
+
+
+def _headings_at(index: tuple[list[int], list[tuple[int, int, str]]], offset: int) -> str:
+    """Headings of the sections enclosing ``offset``, outermost first (at most three)."""
+    starts, heads = index
+    i = bisect.bisect_right(starts, offset) - 1
+    found: list[str] = []
+    while i >= 0 and len(found) < 3 and offset - heads[i][0] < 60000:
+        if offset < heads[i][1]:
+            found.append(heads[i][2])
+        i -= 1
+    return " / ".join(reversed(found))
+
+
+def _inline_heading(text: str) -> str:
+    """A heading printed at the start of the sentence itself ("PAYMENT TERMS The Distributor …", "Insurance: During …")."""
+    m = _HEAD_PREFIX.match(text)
+    return m.group("h").strip(" ,") if m and len(m.group("h")) >= 4 else ""
+
+
+def _trigger(text: str) -> DueRuleMention | None:
+    """The contract event a lead-in or heading sets for what follows ("Upon termination of this Agreement:")."""
+    for m in get_due_rules(text):
+        r = m.rule
+        if r.kind == "relative" and r.amount is None and r.direction == "on" and r.anchor in _TRIGGER_ANCHORS:
+            anchor = "termination" if r.anchor == "expiration_date" else r.anchor
+            return DueRuleMention(0, 0, m.text, replace(r, anchor=anchor), m.trigger, 0.7)
+    if _TERM_CONTEXT.search(text):
+        rule = DueRule(kind="relative", direction="on", anchor="termination")
+        return DueRuleMention(0, 0, "upon termination", rule, "termination", 0.65)
+    return None
+
+
+def _usable_mentions(text: str) -> list[DueRuleMention]:
+    return [m for m in get_due_rules(text) if _usable(m, text)]
+
+
+def _candidates(units: Sequence[_Unit], sections: Sequence[Any] = ()) -> list[_Cand]:
+    """Every unit that may be an obligation, with its due-rule mentions and the text the classifier reads.
+
+    A short verbless row under a header sentence ("Supplier shall deliver the following Deliverables:") is read with
+    its header, so schedules and response-time tables are typed by what they list. A list item under a lead-in
+    ("Upon termination of this Agreement, Licensee shall: (a) return …; (b) cease …") is read with the lead-in and
+    takes its trigger; so does a duty in an "Effect of termination" section that names no time of its own.
     """
-    out = []
+    out: list[_Cand] = []
     header: str | None = None
     header_age = 0
+    lead: _Unit | None = None
+    lead_trigger: DueRuleMention | None = None
+    prev: _Unit | None = None
+    term_ctx = -10**9
+    prev_own: _Unit | None = None
+    index = _section_headings(sections)
     for u in units:
         header_age += 1
         if header_age > 25:
             header = None
         if (_DUTY.search(u.text) and _HEADER.search(u.text) and len(u.text) < 600) or _TABLE_TITLE.match(u.text):
             header, header_age = u.text, 0
-        if not _QUICK.search(u.text):
+        is_item = bool(_ITEM_START.match(u.text)) or (prev is not None and bool(_BARE_MARK.match(prev.text)))
+        if lead is not None and (u.start - lead.end > 2500 or _NEW_CLAUSE.match(u.text)):
+            lead, lead_trigger = None, None
+        if _TERM_CONTEXT.search(u.text[:160]):
+            term_ctx = u.end  # "Upon termination of this Agreement: …" colours the duties that follow it
+        if len(u.text) < 700 and _LEAD_END.search(u.text) and not _DEFINITION.search(u.text):
+            lead = u
+            lead_trigger = _trigger(u.text)
+            if lead_trigger is None and prev is not None and (_BACKREF.search(u.text) or len(u.text) < 80):
+                lead_trigger = _trigger(prev.text)
+            prev = u
+            own = [m for m in _usable_mentions(u.text)] if _QUICK.search(u.text) else []
+            if not any(m.rule.amount or m.rule.date or m.rule.kind == "recurring" for m in own) and u.text.rstrip().endswith(":"):
+                continue  # "Upon termination of this Agreement:" introduces duties; it is not one
+        elif not _BARE_MARK.match(u.text):
+            prev_own, prev = prev, u
+        if _BARE_MARK.match(u.text):
             continue
-        is_row = (header is not None and len(u.text) < 300 and not _ROW_VERB.search(u.text)
+        heading = (_headings_at(index, u.start) + " / " + _inline_heading(u.text)).strip(" /")
+        quick = bool(_QUICK.search(u.text))
+        is_row = (quick and header is not None and len(u.text) < 300 and not _ROW_VERB.search(u.text)
                   and not re.match(r"^\W*[\d.]*\s*(?:[A-Z][\w ]{0,30})?\b(?:term|date|period)\s*:", u.text, re.I))
         if is_row:
             if _DEFINITION.search(u.text) or _is_negative(u.text):
                 continue
-            mentions = [m for m in get_due_rules(u.text) if _usable(m, u.text)]
+            mentions = _usable_mentions(u.text)
             mentions = [m for m in mentions if m.rule.amount or m.rule.date or m.rule.kind == "recurring" or
                         (m.rule.direction == "on" and m.rule.anchor not in _WEAK_EVENT_ANCHORS
                          and re.search(r"[$€£%]|\d", re.sub(r"^\W*[\d.()a-z]{0,8}\s", "", u.text)))]
             if not any(m.rule.amount or m.rule.date or m.rule.kind == "recurring" for m in mentions):
                 mentions = mentions + _row_mentions(u.text)
             if mentions:
-                out.append((u, mentions, f"{header} {u.text}"))
+                out.append(_Cand(u, mentions, f"{header} {u.text}", "row", heading))
             continue
-        if not _DUTY.search(u.text) or _DEFINITION.search(u.text) or _is_negative(u.text) or not _ANY_VERB.search(u.text):
+        in_list = lead is not None and u is not lead and is_item
+        ctx_duty = in_list and bool(_DUTY.search(lead.text if lead else ""))
+        own_duty = bool(_DUTY.search(u.text))
+        if not (own_duty or ctx_duty) or _DEFINITION.search(u.text) or _is_negative(u.text):
+            continue
+        if not own_duty and not re.match(r"^\W{0,3}(?:\S{1,6}\s+)?(?:the\s+\w+\s+)?[a-z]+\b", _ITEM_START.sub("", u.text)):
+            continue  # an item without its own duty must start with what to do ("return all …", "provide …")
+        if not _ANY_VERB.search(u.text) and not ctx_duty:
             continue
         if _SURVIVAL.search(u.text) and not _OTHER_DUTY.search(u.text):
             continue
-        mentions = [m for m in get_due_rules(u.text) if _usable(m, u.text)]
+        mentions = _usable_mentions(u.text) if quick else []
         if mentions:
-            out.append((u, mentions, u.text))
+            read = f"{lead.text[-200:]} {u.text}" if in_list and lead is not None else u.text
+            out.append(_Cand(u, mentions, read, "item" if in_list else "own", heading, lead.text if in_list and lead else ""))
+            continue
+        trig = lead_trigger if in_list else None
+        source = "item"
+        if trig is None and own_duty and prev_own is not None and _BACKREF.search(u.text[:40]):
+            trig, source = _trigger(prev_own.text), "context"  # "In such a case, the remaining stock shall be returned"
+        if trig is None and (own_duty or in_list) and (_TERM_CONTEXT.search(heading) or (
+                _WIND_DOWN.search(u.text) and (u.start - term_ctx < 2500 or re.search(r"terminat|expir", heading, re.I)))):
+            trig, source = _trigger(heading) or DueRuleMention(0, 0, "upon termination", DueRule(kind="relative", direction="on", anchor="termination"),
+                                                               "termination", 0.6), "context"
+        if trig is not None and _ACTION.search(u.text):
+            read = f"{lead.text[-200:]} {u.text}" if in_list and lead is not None else f"Upon termination: {u.text}"
+            out.append(_Cand(u, [trig], read, source, heading, lead.text if in_list and lead else ""))
     return out
+
+
+_NEW_CLAUSE = re.compile(r"^\W{0,3}(?:\d{1,2}\.\d{1,2}\b|(?:ARTICLE|Article|SECTION|Section)\s+\w|\d{1,2}\.\s+[A-Z][A-Za-z]+)")
+_WIND_DOWN = re.compile(
+    r"^(?!(?:[^.;]{0,80}\b(?:obligations?|rights?|licen[cs]es?|agreement|provisions?|documents?)\b[^.;]{0,40}\b(?:shall|will|must)\b))"
+    r"[^.;]*?\b(?:shall|will|must)\s+(?:\w+\s+){0,2}?(?:immediately|forthwith|promptly)\s+(?:\w+\s+)?(?:cease|discontinue|return|destroy|deliver|pay|refund|remove|stop|delete)|"
+    r"\b(?:shall|will)\s+(?:immediately\s+|forthwith\s+)?become\s+(?:immediately\s+)?due\s+and\s+payable",
+    re.I,
+)
+_ACTION = re.compile(
+    r"\b(?:return|destroy|delete|erase|cease|discontinue|stop|deliver|transfer|assign|pay|refund|repay|remit|provide|"
+    r"furnish|send|remove|vacate|surrender|cancel|withdraw|assist|cooperate|complete|certify|account|turn\s+over|"
+    r"hand\s+over|make\s+available|notify|release|de-?register|terminate\s+(?:any|all|the)|(?:due\s+and\s+)?payable)\w*\b",
+    re.I,
+)
 
 
 def _money(segment: str) -> tuple[str | None, str | None]:
@@ -326,7 +480,7 @@ def _percent(segment: str) -> str | None:
     return _FRACTIONS.get(re.sub(r"\s+", " ", m.group("frac").lower()))
 
 
-_MODAL = re.compile(r"\b(?:shall|must|will|agrees?\s+to|undertakes?\s+to|is\s+required\s+to|may|warrants|represents)\b", re.I)
+_MODAL = re.compile(r"\b(?:shall|must|will|agrees?\s+to|undertakes?\s+to|is\s+required\s+to|commits?\s+to|may|warrants|represents)\b", re.I)
 _COLLECTIVE = re.compile(r"^(?:each|either|both|all|the\s+parties|parties|neither)\b", re.I)
 
 
@@ -457,7 +611,9 @@ _EXPIRY = re.compile(
     r"continue[sd]?\s+(?:in\s+(?:full\s+)?(?:force|effect)\s+)?(?:until|through)|remain\s+in\s+(?:full\s+)?(?:force\s+and\s+effect|force|effect)\s+(?:until|through))\b",
     re.I,
 )
-_AUTO_RENEW = re.compile(r"\bautomatic(?:ally)?\s+(?:be\s+)?(?:renew|extend|continue)|\b(?:renew|extend|continu)\w*\s+automatically|\bsuccessive\b|\bevergreen\b|\bshall\s+(?:be\s+)?(?:renewed|extended)\s+for\b", re.I)
+_AUTO_RENEW = re.compile(r"\bautomatic(?:ally)?\s+(?:be\s+)?(?:renew|extend|continue)|\b(?:renew|extend|continu)\w*\s+automatically|\bsuccessive\b|\bevergreen\b|\bshall\s+(?:be\s+)?(?:renewed|extended)\s+for\b|"
+                         r"\bindefinitely\b|\bmonth[\s-]to[\s-]month\b|\byear[\s-]to[\s-]year\b|\brenewed\s+tacitly|\btacitly\s+renew", re.I)
+_CONTINUANCE_APPROVAL = re.compile(r"\bprovided\s+(?:that\s+)?(?:such\s+)?(?:continuance|continuation)\b[^.]{0,60}\bapproved\b|\bcontinuation\s+shall\s+be\s+specifically\s+approved", re.I)
 _NOT_RENEW = re.compile(r"\bnon[\s-]?renewal|\bnot\s+(?:to\s+)?(?:renew|extend)|\bintent(?:ion)?\s+not\s+to|\bunless\b[^.]{0,160}\bnotice|\bterminat\w*\b[^.]{0,80}\bnotice", re.I)
 
 
@@ -536,13 +692,23 @@ def _split(otype: str, text: str, mentions: list[DueRuleMention]) -> list[tuple[
     return [(_pick(mentions, otype), text)]
 
 
-_PRICE_CHANGE = re.compile(r"\b(?:increase|raise|change|modify|revise|adjust)\w*\b[^.]{0,60}\b(?:fees?|prices?|pricing|rates?|charges?)\b|\b(?:fees?|prices?|pricing|rates?)\b[^.]{0,40}\b(?:increase|change|modif|revis|adjust)", re.I)
+_PRICE_CHANGE = re.compile(r"\b(?:increase|raise|decrease|lower|change|modify|revise|adjust)\w*\b[^.]{0,60}\b(?:fees?|prices?|pricing|rates?|charges?|compensation)\b|"
+                           r"\b(?:fees?|prices?|pricing|rates?|compensation)\b[^.]{0,40}\b(?:increase|decrease|change|modif|revis|adjust)|"
+                           r"\b(?:discontinue|add\s+or\s+delete|withdraw)\w*\b[^.]{0,40}\bproducts?\b|\b(?:change|modification)s?\s+(?:\w+\s+){0,3}to\s+the\s+services\b", re.I)
 
 
 def _term_obligations(text: str, mentions: list[DueRuleMention], otype: str, contract_auto_renews: bool = False) -> list[tuple[str, DueRuleMention]]:
     """Contract-level readings of a term/renewal clause: expiration, renewal decision, non-renewal notice."""
     out: list[tuple[str, DueRuleMention]] = []
     auto = bool(_AUTO_RENEW.search(text))
+    approval = _CONTINUANCE_APPROVAL.search(text)
+    if approval:
+        # fund agreements: "continues for successive annual periods provided such continuance is approved at least
+        # annually by the Board" — the first term ends on its own; the yearly approval is a duty of its own
+        auto = False
+        yearly = next((m for m in mentions if m.rule.kind == "recurring" and m.rule.frequency == "annually"), None)
+        if yearly is not None:
+            out.append(("compliance", yearly))
     befores = [m for m in mentions if m.rule.direction == "before" and (m.rule.amount or m.rule.date)]
     if otype in ("renewal", "renewal_notice") and befores and _PRICE_CHANGE.search(text) and not _NOT_RENEW.search(text):
         return [("other", befores[0])]  # "may increase the fees for a Renewal Term on 90 days' notice"
@@ -563,7 +729,7 @@ def _term_obligations(text: str, mentions: list[DueRuleMention], otype: str, con
         return out
     if otype == "expiration" and not auto:
         ends = [m for m in mentions if m.rule.kind == "absolute" and m.rule.date] or [
-            m for m in mentions if m.rule.kind == "relative" and m.rule.amount and m.rule.direction != "before"
+            m for m in mentions if m.rule.kind == "relative" and (m.rule.amount or m.rule.unit in ("months", "years")) and m.rule.direction != "before"
         ] or [m for m in mentions if m.rule.kind == "relative" and m.rule.amount is None and m.rule.direction == "on"]
         if ends:
             m = ends[-1] if ends[-1].rule.kind == "absolute" else ends[0]
@@ -600,6 +766,133 @@ def _override_type(text: str, otype: str) -> str:
     return otype
 
 
+# --- evidence for typing -----------------------------------------------------------------------------------------
+# What real contracts carry besides the sentence's words: the duty verb and its object, the heading the clause sits
+# under and the anchor its deadline counts from. Each cue names the obligation type it points to; the learned scorer
+# in :mod:`extractors.classifier` weighs them against the sentence classifier (see the model card).
+
+_OBJ_GOODS = r"(?:products?|goods|units?|materials?|deliverables?|content|titles?|software|copies|cop(?:y|ies)\s+of|batch(?:es)?|samples?|equipment|documentation|source\s+code|systems?|items?|shipments?|orders?|shares|certificates\s+for|work\s+product|master\s+batch|api|licensed\s+products)"
+_OBJ_INFO = r"(?:reports?|statements?|forecasts?|(?:marketing|sales|business|annual|maintenance|staffing|development)\s+plans?|lists?\s+of|listing|summar(?:y|ies)|accountings?|budgets?|updates?|information|results|analys[ie]s|measurements|minutes|feedback|notices?\s+of|written\s+notice\s+of|schedules?\s+(?:of|that|which)|records\s+of\s+(?:the\s+)?sales)"
+_VERB_CUES: list[tuple[str, re.Pattern[str]]] = [
+    ("other", re.compile(r"\b(?:increase|decrease|change|modif\w+|revis\w+|adjust\w*)\b[^.;]{0,40}\b(?:prices?|pricing|fees?|rates?|charges?)\b[^.;]{0,80}\bnotice|"
+                         r"\bnotice\b[^.;]{0,80}\b(?:price|fee|rate)\s+(?:change|increase|decrease)", re.I)),
+    ("acceptance", re.compile(r"\baccept(?:ance)?\s+or\s+reject|\breject(?:ion)?\b|revocation\s+of\s+acceptance|\bdeemed\s+(?:to\s+have\s+been\s+)?(?:accepted|approved)|"
+                              r"\b(?:approve|disapprove)\s+or\s+|\bapprov\w*\s+or\s+(?:reject|disapprov)|\bclaims?\s+(?:for|relating\s+to|regarding|of)\s+(?:any\s+)?(?:damage|shortage|quantity|defect|non-?conform)|"
+                              r"\bnon-?conform\w*|\bacceptance\s+test|\b(?:inspect|test)\w*\b[^.;]{0,60}\b(?:upon|after|within)\b[^.;]{0,40}\b(?:delivery|receipt|arrival)|\bquality\s+control\s+test", re.I)),
+    ("insurance", re.compile(r"\binsurance\b|\binsured\b|\binsurer|certificates?\s+of\s+insurance", re.I)),
+    ("audit", re.compile(r"\baudit\w*|\binspect\w*\s+(?:and\s+(?:copy|make\s+copies\s+of|audit)\s+)?(?:the\s+|its\s+|such\s+)?(?:books|records|accounts)|"
+                         r"\b(?:keep|retain|maintain|preserve)\b[^.;]{0,80}\b(?:books|records|accounts|data)\b|\b(?:books|records)\b[^.;]{0,60}\bavailable\b", re.I)),
+    ("reporting", re.compile(r"\b(?:provide|submit|deliver|furnish|send|present|render|prepare|give|supply|forward|make\s+available)\w*\b[^.;]{0,60}?" + _OBJ_INFO +
+                             r"|\b(?:notify|inform|advise)\w*\b|\breport\w*\s+(?:to|in\s+writing|on|the)\b|\b(?:monthly|quarterly|annual|weekly|written)\s+(?:\w+\s+){0,2}?(?:reports?|statements?|forecasts?|lists?)", re.I)),
+    ("payment", re.compile(r"\b(?:pay|pays|paid|payable|payments?|remit\w*|reimburs\w*|refund\w*|repay\w*|invoic\w*|bill(?:ed|ing)?\b|fees?\b|royalt\w*|"
+                           r"compensat\w*|commissions?\b|instal+ments?|purchase\s+price|[$€£]\s?\d|US\$)", re.I)),
+    ("delivery", re.compile(r"\b(?:deliver\w*|ship\w*|dispatch\w*|install\w*|supply|supplies|make\s+available|furnish|provide|transfer)\b[^.;]{0,60}?\b" + _OBJ_GOODS +
+                            r"|\b(?:delivery|shipment)\s+(?:date|schedule)|\bdeliver\w*\b", re.I)),
+    ("compliance", re.compile(r"\b(?:return|destroy|delete|erase|cease|discontinue|stop\s+using|de-?register|vacate|surrender|remove)\w*\b|\bcompl(?:y|iance)\s+with\b|\btransition\b|"
+                              r"\bconfidential\s+information\b", re.I)),
+    ("sla", re.compile(r"\brespon(?:d|se)\s+(?:time|to)|\bresol(?:ve|ution)\b|\brestor\w*|\bup-?time|\bavailab\w+\s+(?:of|at\s+least)|\bseverity|\bpriority\s+\d|\boutage|\bservice\s+levels?|\bsupport\s+(?:request|call|incident)", re.I)),
+    ("warranty", re.compile(r"\bwarrant\w*|\bfree\s+(?:from|of)\s+(?:all\s+)?defects|\bdefects?\s+in\s+(?:materials?|workmanship)|\bguarant\w+", re.I)),
+    ("option_exercise", re.compile(r"\boption\b|\bright\s+of\s+first|\bfirst\s+(?:refusal|offer|negotiation)|\belect\w*\s+(?:to|whether)|\bexercis\w+", re.I)),
+    ("renewal", re.compile(r"\brenew\w*|\bextend\w*\s+(?:the\s+)?(?:term|agreement)|\bextension", re.I)),
+    ("expiration", re.compile(r"\b(?:term\s+of\s+this|initial\s+term|this\s+agreement\s+shall\s+(?:remain|continue|expire|terminate\s+on)|expir\w+|shall\s+(?:remain\s+in\s+(?:full\s+)?(?:force|effect)|continue\s+(?:in\s+(?:full\s+)?(?:force|effect)\s+)?(?:until|for)))", re.I)),
+    ("other", re.compile(r"\b(?:purchase|order|buy)\w*\b[^.;]{0,60}\b(?:minimum|at\s+least|not\s+less\s+than)|\bmeet\w*\b|\bconfer\b|\bcommittee|\breview\b|"
+                         r"\b(?:change|increase|decrease|modif\w+|adjust\w*)\b[^.;]{0,40}\b(?:price|fees?|rates?|charges?|services)|\bdiscontinu\w+\s+(?:any\s+)?products?", re.I)),
+    ("termination", re.compile(r"\bterminat\w*\b", re.I)),
+]
+_HEAD_CUES: list[tuple[str, re.Pattern[str]]] = [
+    ("payment", re.compile(r"payment|fees?\b|compensation|price|pricing|invoic|royalt|consideration|commission|billing|charges|financial\s+terms", re.I)),
+    ("delivery", re.compile(r"deliver|shipment|shipping|supply|orders?\b|production|manufactur|forecast|logistics|title\s+and\s+risk", re.I)),
+    ("reporting", re.compile(r"report|records?|statements?|information|notices?\b|communicat|forecast|plans?\b", re.I)),
+    ("acceptance", re.compile(r"acceptance|inspection|testing|rejection|claims|returns?\b|non-?conform|quality", re.I)),
+    ("insurance", re.compile(r"insurance", re.I)),
+    ("audit", re.compile(r"audit|books|inspection\s+of\s+records", re.I)),
+    ("warranty", re.compile(r"warrant", re.I)),
+    ("sla", re.compile(r"service\s+levels?|support|maintenance|response|availability", re.I)),
+    ("expiration", re.compile(r"\bterm\b|duration|effective\s+(?:date|period)", re.I)),
+    ("renewal", re.compile(r"renew", re.I)),
+    ("compliance", re.compile(r"terminat|expir|confidential|compliance|return\s+of", re.I)),
+    ("other", re.compile(r"minimum|purchase|committee|meeting|exclusiv|marketing|promotion", re.I)),
+]
+_ANCHOR_GROUP = {
+    "invoice_receipt": "invoice", "delivery": "delivery", "receipt": "delivery", "acceptance": "acceptance", "order": "order",
+    "termination": "termination", "expiration_date": "expiration", "renewal": "expiration", "signing": "start", "effective_date": "start",
+    "closing": "start", "quarter_end": "period_end", "month_end": "period_end", "year_end": "period_end", "month_start": "period_end",
+    "quarter_start": "period_end", "year_start": "period_end", "written_request": "request", "notice": "notice", "incident_report": "incident",
+    "payment": "payment", "completion": "completion", "phase_completion": "completion", "approval": "completion",
+}  # fmt: skip
+CUE_FEATURES: tuple[str, ...] = (
+    *(f"verb={t}" for t, _ in _VERB_CUES), *(f"head={t}" for t, _ in _HEAD_CUES),
+    *(f"verb1={t}" for t, _ in _VERB_CUES), *(f"head1={t}" for t, _ in _HEAD_CUES),
+    *(f"anchor={a}" for a in sorted(set(_ANCHOR_GROUP.values()) | {"event", "none"})),
+    "kind=absolute", "kind=relative", "kind=recurring", "rule=amount", "rule=hours", "rule=before", "rule=period",
+    "src=row", "src=item", "src=context", "money", "percent", "may_only", "passive", "short",
+)  # fmt: skip
+
+
+def _main_mention(mentions: Sequence[DueRuleMention]) -> DueRuleMention | None:
+    deadlines = [m for m in mentions if _deadline_like(m)]
+    pool = deadlines or list(mentions)
+    return max(pool, key=lambda m: (m.confidence + (0.2 if m.rule.amount or m.rule.date else 0.0), -m.start)) if pool else None
+
+
+def candidate_cues(cand: _Cand) -> dict[str, float]:
+    """The evidence features of one candidate (names in :data:`CUE_FEATURES`): verb/object, heading, anchor, form."""
+    text = cand.unit.text
+    duty = _MODAL.search(text)
+    clause = text[duty.start():] if duty else text
+    clause = clause[:400]
+    f: dict[str, float] = {}
+    for t, rx in _VERB_CUES:
+        if rx.search(clause) or (cand.source in ("item", "context") and rx.search(text[:300])):
+            f[f"verb={t}"] = 1.0
+            if not any(k.startswith("verb1=") for k in f):
+                f[f"verb1={t}"] = 1.0  # the first cue in priority order: what the duty is mainly about
+    head = cand.heading
+    for t, rx in _HEAD_CUES:
+        if head and rx.search(head):
+            f[f"head={t}"] = 1.0
+            if not any(k.startswith("head1=") for k in f):
+                f[f"head1={t}"] = 1.0
+    m = _main_mention(cand.mentions)
+    if m is None:
+        f["anchor=none"] = 1.0
+    else:
+        r = m.rule
+        group = _ANCHOR_GROUP.get(r.anchor or "", "event" if r.anchor else "none")
+        if r.kind == "recurring" and not r.anchor:
+            group = "period_end"
+        f[f"anchor={group}"] = 1.0
+        f[f"kind={r.kind}"] = 1.0 if r.kind in ("absolute", "relative", "recurring") else 0.0
+        if r.amount:
+            f["rule=amount"] = 1.0
+        if r.unit == "hours":
+            f["rule=hours"] = 1.0
+        if r.direction == "before":
+            f["rule=before"] = 1.0
+        if m.period:
+            f["rule=period"] = 1.0
+    if cand.source != "own":
+        f[f"src={cand.source}"] = 1.0
+    if re.search(r"[$€£]\s?\d|\bUS\$|\bUSD\b", text):
+        f["money"] = 1.0
+    if re.search(r"\d\s?%|\bpercent\b", text, re.I):
+        f["percent"] = 1.0
+    if duty and duty.group(0).lower() == "may" and not _STRONG_DUTY.search(text):
+        f["may_only"] = 1.0
+    if re.search(r"\b(?:shall|will|must|to)\s+be\s+(?:paid|delivered|provided|submitted|made|returned|shipped|given|sent)\b", text, re.I):
+        f["passive"] = 1.0
+    if len(text) < 120:
+        f["short"] = 1.0
+    return {k: v for k, v in f.items() if v}
+
+
+def candidate_evidence(doc: Document) -> list[tuple[int, int, str, dict[str, float]]]:
+    """(start, end, text the classifier reads, cues) for every candidate of ``doc`` — what the second-stage scorer is
+    trained on (:func:`extractors.classifier.build_scorer`)."""
+    cands = _candidates(_units(doc), get_sections(doc.text))
+    return [(c.unit.start, c.unit.end, c.read[:_CLASSIFY_CHARS], candidate_cues(c)) for c in cands]
+
+
 # --- main ---------------------------------------------------------------------------------------------------
 
 
@@ -612,18 +905,25 @@ def get_obligations(
     parties: Sequence[Any] | None = None,
     calendar: BusinessCalendar | None = None,
     model: Any = None,
-    decision_threshold: float = DECISION_THRESHOLD,
+    scorer: Any = None,
+    decision_threshold: float | None = None,
     anchors: Mapping[str, dt.date | None] | None = None,
+    return_features: bool = False,
 ) -> list[Milestone]:
     """Every dated obligation in ``doc``, in text order; ``as_of`` is the explicit date schedules resolve from."""
     text = doc.text
     units = _units(doc)
-    cands = _candidates(units)
+    sections = get_sections(text)
+    cands = _candidates(units, sections)
     if not cands:
         return []
-    probs = predict_proba([t[:_CLASSIFY_CHARS] for _, _, t in cands], model)
+    probs = predict_proba([c.read[:_CLASSIFY_CHARS] for c in cands], model)
+    sc = load_scorer() if scorer is None else (scorer or None)  # scorer=False: the sentence classifier alone
+    if sc is not None:
+        probs = sc.predict_proba(probs, [candidate_cues(c) for c in cands])
+    if decision_threshold is None:
+        decision_threshold = float(getattr(sc, "threshold_", DECISION_THRESHOLD)) if sc is not None else DECISION_THRESHOLD
     known = dict(anchors) if anchors is not None else anchors_from_key_dates(key_dates)
-    sections = get_sections(text)
     resolve_party = None
     if parties is None:
         try:
@@ -642,9 +942,11 @@ def get_obligations(
             resolve_party = None
     auto_renews = bool(key_dates.auto_renewal)
     out: list[Milestone] = []
-    for (unit, mentions, read), p in zip(cands, probs, strict=True):
+    features: list[list[float]] = []
+    for cand, p in zip(cands, probs, strict=True):
+        unit, mentions, read = cand.unit, cand.mentions, cand.read
         p_obl = 1.0 - p.get(NONE_LABEL, 0.0)
-        if read != unit.text:  # a table row: its header says what the table lists
+        if cand.source == "row":  # a table row: its header says what the table lists
             head = read[: len(read) - len(unit.text)]
             row_type = "payment" if re.search(r"[$€£]\s?\d|\d\s?%", unit.text) else next((t for t, rx in _ROW_TYPES if rx.search(head)), None)
             if row_type:  # a row of a schedule the header introduces: an obligation of the header's kind
@@ -652,7 +954,7 @@ def get_obligations(
                 p = {k: (v if k in (row_type, NONE_LABEL) else min(v, p[row_type] * 0.5)) for k, v in p.items()}
                 p_obl = 1.0 - p[NONE_LABEL]
         if _EXPIRY.search(unit.text) and not _AUTO_RENEW.search(unit.text) and any(
-                m.rule.date or (m.rule.amount and m.rule.unit in ("months", "years")) for m in mentions):
+                m.rule.date or (m.rule.kind == "relative" and m.rule.unit in ("months", "years")) for m in mentions):
             p = {**p, "expiration": max(p["expiration"], 1.0 - p_obl, *(v for k, v in p.items() if k != NONE_LABEL))}
             p_obl = max(p_obl, p["expiration"])
         if p_obl < decision_threshold:
@@ -666,14 +968,13 @@ def get_obligations(
                                key=lambda m: (not re.match(r"(?:no|not)\s+later|on\s+or\s+(?:before|prior)|by\b", m.text, re.I),
                                               m.rule.direction != "before", m.start))  # the notice deadline, not the effective day
                 pieces = [("termination_notice", m) for m in dated][:1]
-            if otype == "expiration" and auto_renews:
+            if otype == "expiration" and auto_renews and not _CONTINUANCE_APPROVAL.search(unit.text):
                 pieces = [x for x in pieces if x[0] != "expiration"]
             items = [(t, m, unit.text) for t, m in pieces]
         else:
-            first_modal = _MODAL.search(read)
             notice_of_change = bool(_PRICE_CHANGE.search(read)) and any(m.rule.direction == "before" for m in mentions)
-            if otype not in _MAY_ONLY_TYPES and not notice_of_change and (
-                    not _STRONG_DUTY.search(read) or (first_modal and first_modal.group(0).lower() == "may")):
+            if cand.source != "row" and otype not in _MAY_ONLY_TYPES and not notice_of_change and (
+                    not _STRONG_DUTY.search(read) or _permission_only(unit.text, mentions)):
                 continue  # "X may pay monthly" grants a permission, not a duty
             usable = [m for m in mentions if _type_allows(m, otype)]
             if _TERMINATION_RIGHT.search(unit.text):
@@ -688,7 +989,7 @@ def get_obligations(
         sec = section_at(sections, unit.start)
         page = page_at(doc, unit.start)
         responsible = _responsible(unit.text, parties or (), resolve_party, items[0][0] if items else "other")
-        if responsible is None and read != unit.text:  # a table row: the header names who acts
+        if responsible is None and cand.source != "own":  # a table row or list item: the header or lead-in names who acts
             responsible = _responsible(read[: len(read) - len(unit.text)], parties or (), resolve_party, items[0][0] if items else "other")
         deliverable = _deliverable(unit.text)
         for i, (t, m, seg) in enumerate(items, 1):
@@ -701,6 +1002,7 @@ def get_obligations(
             amount, currency = _money(seg)
             pct = _percent(seg) if t == "payment" else None
             confidence = round(p_obl * (0.55 + 0.45 * p_type) * (0.6 + 0.4 * m.confidence), 3)
+            calib = ObligationScorer.confidence_features(p_obl, p_type, m.confidence, total, cand.source)
             condition = m.trigger if rule.kind == "relative" and rule.amount is None and m.trigger else None
             if rule.kind == "relative" and rule.anchor not in (None, "effective_date", "signing", "expiration_date") and due is None:
                 condition = condition or f"due date depends on {(_ANCHOR_WORDS.get(rule.anchor or '') or (rule.anchor or 'an event').replace('_', ' '))}"
@@ -725,4 +1027,11 @@ def get_obligations(
                     depends_on=m.trigger if rule.anchor in ("phase_completion", "completion", "approval", "acceptance") else None,
                 )
             )
+            features.append(calib)
+    if sc is not None and hasattr(sc, "calibrator_") and out:
+        # calibrated P(correct obligation of the right type) replaces the heuristic product (see the model card)
+        out = [replace(ms, confidence=round(c, 3), needs_review=c < review_threshold)
+               for ms, c in zip(out, sc.confidence(features), strict=True)]
+    if return_features:
+        return out, features  # type: ignore[return-value]
     return out

@@ -196,7 +196,7 @@ _ANNIVERSARY = re.compile(
 _EVENT = re.compile(
     r"\b(?P<cue>upon|promptly\s+(?:upon|after|following)|immediately\s+(?:upon|after|following)|at\s+the\s+time\s+of|"
     r"concurrently\s+with|simultaneously\s+with|contemporaneously\s+with|on\s+the\s+date\s+of|as\s+of\s+the\s+date\s+of|"
-    r"in\s+the\s+event(?:\s+that|\s+of)?|immediately\s+prior\s+to|"
+    r"in\s+the\s+event(?:\s+that|\s+of)?|in\s+(?:the\s+)?case\s+of|immediately\s+prior\s+to|once|"
     r"following|after|at|on|prior\s+to|before|in\s+connection\s+with|when)\s+"
     r"(?P<event>(?:(?:the|its|each|any|such|a|an|[A-Z][\w&.-]*(?:'s|’s))\s+)*"
     r"(?:(?:[\w-]+\s+){0,3})?"
@@ -204,7 +204,7 @@ _EVENT = re.compile(
     r"request|demand|shipment|installation|invoic\w*|closing|launch|achievement|occurrence|commencement|"
     r"first\s+commercial\s+sale|written\s+request|notice|notification|issuance|submission|filing|award|exercise|"
     r"renewal|receiving|completing|signing|executing|delivering|final\s+acceptance|go[\s-]live|effective\s+date|dispatch|"
-    r"terminates|expires|is\s+terminated|expiration\s+or\s+termination|termination\s+or\s+expiration|"
+    r"terminates|expires|is\s+terminated|has\s+(?:been\s+)?(?:expired|terminated)|delivers|ships|expiration\s+or\s+termination|termination\s+or\s+expiration|"
     r"assignment|transfer|sale|merger|acquisition|offering|change\s+of\s+control)\b[^,;.]{0,60})",
     re.I,
 )
@@ -214,18 +214,21 @@ _EVENT_HINT = re.compile(
     r"assignment|transfer|sale|merger|acquisition|offering|change\s+of\s+control",
     re.I,
 )
-_EVENT_ONLY_CUES = {"upon", "at the time of", "concurrently with", "simultaneously with", "contemporaneously with",
+_EVENT_ONLY_CUES = {"upon", "at the time of", "concurrently with", "simultaneously with", "contemporaneously with", "once",
+                    "in case of", "in the case of",
                     "on the date of", "as of the date of", "when", "in connection with", "in the event", "in the event that",
                     "in the event of", "immediately prior to"}  # fmt: skip
 _NET_TERMS = re.compile(r"\bnet\s+(?P<n>\d{1,3}|thirty|sixty|ninety|forty[\s-]five|fifteen|ten)(?:\s*\(\d+\))?(?:\s+(?:calendar\s+)?days)?\b", re.I)
 
 
+_RATE = re.compile(r"\s*(?:per|a|each|every)\s+(?:calendar\s+)?(?:day|week|month|year)\b", re.I)
+_CONDITION_BEFORE = re.compile(r"\b(?:unless|if|whether|when|where|while)\s+(?:the\s+)?$", re.I)
 _CONTRACT_YEAR_START = re.compile(
     r"\b(?:beginning|commencement|start|first\s+day)\s+of\s+(?:each|every|the|such|any)?\s*(?:subsequent\s+)?(?:contract|license|lease|agreement|royalty)\s+year", re.I
 )
 _HOURS = re.compile(
     r"\b(?P<pre>within|no\s+later\s+than|not\s+later\s+than|in\s+no\s+event\s+later\s+than|no\s+more\s+than|not\s+to\s+exceed|"
-    r"at\s+least|not\s+less\s+than|no\s+less\s+than)\s+"
+    r"at\s+least|not\s+less\s+than|no\s+less\s+than|(?:shall\s+)?ha(?:ve|s))\s+"
     r"(?:(?P<word>one|two|three|four|six|eight|twelve|twenty[\s-]four|forty[\s-]eight|seventy[\s-]two)\s*(?:\(\s*(?P<paren>\d+)\s*\))?|(?P<digits>\d{1,3}))"
     r"[\s-]+(?:business\s+|working\s+)?hours?\b",
     re.I,
@@ -298,11 +301,41 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
+@dataclass(frozen=True)
+class _Redacted:
+    """A duration whose number the filer blacked out ("within [***] days"): the unit is known, the amount is not."""
+
+    start: int
+    end: int
+    text: str
+    unit: str
+    amount: int | None = None
+
+
+_REDACTED = re.compile(
+    r"\[\s*\*+\s*\](?:\s*\(\s*\[\s*\*+\s*\]\s*\))?[\s-]*(?P<u>business\s+days?|working\s+days?|calendar\s+days?|days?|weeks?|months?|years?)\b", re.I
+)
+
+
+def _redacted(text: str) -> list[_Redacted]:
+    if "*" not in text:
+        return []
+    out = []
+    for m in _REDACTED.finditer(text):
+        u = m.group("u").lower()
+        unit = "business_days" if u.startswith(("business", "working")) else {"d": "days", "w": "weeks", "m": "months", "y": "years"}[
+            u.split()[-1][0]]
+        out.append(_Redacted(m.start(), m.end(), m.group(0), unit))
+    return out
+
+
 def _relative(text: str) -> list[DueRuleMention]:
     out: list[DueRuleMention] = []
-    for d in get_durations(text):
+    for d in [*get_durations(text), *_redacted(text)]:
         before = text[max(0, d.start - 45) : d.start]
         after = text[d.end : d.end + 160]
+        if _RATE.match(after):
+            continue  # "seven (7) days per week", "eight hours a day": a rate, not a deadline
         unit = d.unit
         amount = d.amount
         if unit == "quarters":
@@ -437,6 +470,8 @@ def _recurring(text: str) -> list[DueRuleMention]:
         rule = DueRule(kind="relative", amount=amount, unit=unit, direction="within", anchor="effective_date")
         out.append(DueRuleMention(m.start(), m.end(), m.group(0), rule, "the first " + m.group("unit"), 0.75))
     for m in (_NTH_DAY.finditer(text) if _NTH_HINT.search(low) else ()):
+        if _CONDITION_BEFORE.search(text[max(0, m.start() - 20) : m.start()]):
+            continue  # "unless the last day of such quarter is …" describes a day, it sets no deadline
         n = int(m.group("n")) if m.group("n") else _ORDINAL_WORDS.get(re.sub(r"\s+", " ", (m.group("w") or "").lower()), 0)
         period = m.group("period").lower()
         freq = {"month": "monthly", "quarter": "quarterly", "year": "annually"}[period]

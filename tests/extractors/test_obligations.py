@@ -135,7 +135,6 @@ def test_auto_renewing_term_gives_no_expiration_milestone() -> None:
     assert [m.obligation_type for m in found if m.obligation_type == "expiration"] == []
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: duties whose trigger is in the previous sentence ('Upon termination: …') lose it")
 def test_trigger_from_previous_sentence() -> None:
     found = _obligations("Upon termination the following applies. Supplier shall immediately cease using the Marks.")
     assert found and found[0].due_rule.anchor == "termination"
