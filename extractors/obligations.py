@@ -63,13 +63,17 @@ _HARD_NEGATIVE = re.compile(
     r"\b(?:title|risk\s+of\s+loss)\b[^.]{0,80}\bpass(?:es)?\b|\bshall\s+not\s+apply\s+to\b|"
     r"\b(?:required|compelled|requested)\b[^.]{0,80}\bdisclos\w+[^.]{0,160}\bnotice\b|\b(?:prior\s+to|before)\s+(?:making\s+)?(?:any\s+)?(?:such\s+)?(?:accessing\s+or\s+)?disclos|"
     r"\b(?:resolve|settle)\w*\b[^.]{0,40}\bdisputes?\b|\bdisputes?\b[^.]{0,100}\b(?:resolv|settl|negotiat|mediat|arbitrat)|"
-    r"^[^.]{0,80}\b(?:refers?\s+to|shall\s+refer\s+to)\b",
+    r"^[^.]{0,80}\b(?:refers?\s+to|shall\s+refer\s+to)\b|\barbitrators?\b[^.]{0,120}\b(?:within|days)\b|\bDoc\.?\s+Rev\b|\bPage\s+\d+\s+of\s+\d+|"
+    r"\btransmission\s+(?:control\s+)?report\b|\bthere\s+(?:will|shall)\s+be\s+no\s+(?:charge|fee)|"
+    r"\bdeemed\s+(?:to\s+have\s+been\s+)?(?:duly\s+)?(?:made|served|effective)\b|\b(?:shall|will)\s+vest\b|\bvest(?:ing|s)?\s+(?:monthly|quarterly|annually)|"
+    r"\bnotice\s+(?:of|for)\s+(?:the\s+)?(?:cancell?ation|non-?renewal|non-?payment)\s+(?:of\s+)?(?:the\s+)?(?:any\s+)?polic|"
+    r"\bnotice\s+(?:of|to)\s+terminat\w*\s+(?:must|shall)\s+(?:specify|state|set\s+forth)",
     re.I,
 )
 _NEGATIVE_HINT = re.compile(
     r"whereas|recital|witness|therefore|supersede|mean|defined|late\s|interest|penalt|waiver|surviv|deemed|cancel|valid|date\s*:|increased|decreased|adjusted|reduced|"
     r"confidential|governed|counterpart|by:|name:|title:|date:|signature|executed|source\s*:|quicklinks|duties|obligations|"
-    r"effective|title|risk|apply|disclos|dispute|refer",
+    r"effective|title|risk|apply|disclos|dispute|refer|arbitrat|rev\b|page|transmission|no\s+(?:charge|fee)|deemed|vest|polic|specify",
     re.I,
 )
 
@@ -80,7 +84,7 @@ def _is_negative(text: str) -> bool:
 
 _RESTRICTIVE = re.compile(r"\b(?:not|nor|never)\b[^.;]{0,60}\b(?:compete|solicit|hire|disclose|use\s+or\s+disclose|engage\s+in|employ|contest|disparage|sell|approach|contact|market|induce|divert|"
                           r"licen[cs]e|grant|appoint|authori[sz]e)\b|\bnon-?(?:compet|solicit|disclos)(?!\w*\s+agreement)|\bno\s+(?:further\s+)?(?:\w+\s+){0,3}(?:will|shall)\s+be\s+(?:given|provided|made|granted)", re.I)
-_CURE = re.compile(r"\bcure[ds]?\b|\bcuring\b|\bremed(?:y|ied)\b", re.I)
+_CURE = re.compile(r"\bcure[ds]?\b|\bcuring\b|\bremed(?:y|ied)\b|\bremains?\s+in\s+default\b|\bdefault\s+(?:continues|is\s+not\s+(?:cured|remedied))", re.I)
 _DUTY = re.compile(
     r"\b(?:shall|must|will|agrees?\s+to|undertakes?\s+to|is\s+(?:required|obligated)\s+to|are\s+(?:required|obligated)\s+to|"
     r"(?:is|are|becomes?)\s+(?:due|payable)|payable|due|warrant(?:s|ed)|may|should|to\s+be\s+(?:paid|made|delivered|received|provided|submitted)|"
@@ -394,7 +398,7 @@ def _candidates(units: Sequence[_Unit], sections: Sequence[Any] = ()) -> list[_C
                 continue  # "Upon termination of this Agreement:" introduces duties; it is not one
         elif not _BARE_MARK.match(u.text):
             prev_own, prev = prev, u
-        if _BARE_MARK.match(u.text):
+        if _BARE_MARK.match(u.text) or _HEADING_ONLY.match(u.text) or _RIGHTS_CEASE.search(u.text):
             continue
         heading = (_headings_at(index, u.start) + " / " + _inline_heading(u.text)).strip(" /")
         quick = bool(_QUICK.search(u.text))
@@ -442,6 +446,12 @@ def _candidates(units: Sequence[_Unit], sections: Sequence[Any] = ()) -> list[_C
     return out
 
 
+_HEADING_ONLY = re.compile(r"^\W{0,3}(?:[\d.]+\s*)?(?:[A-Z][A-Z&/,'-]+\s*){1,6}\W{0,2}$|^\W{0,3}(?:monthly|quarterly|annually|weekly|yearly)\W{0,2}$", re.I)
+_RIGHTS_CEASE = re.compile(
+    r"^[^.;]{0,160}\b(?:rights?|licen[cs]es?|obligations?|options?|warrants|fees)\b[^.;]{0,160}\b(?:shall|will)\s+(?:\w+\s+){0,2}?"
+    r"(?:cease|terminate|expire|revert|lapse|be\s+(?:void|terminated|cancell?ed))\b(?![^.;]{0,20}\bexcept)",
+    re.I,
+)
 _NEW_CLAUSE = re.compile(r"^\W{0,3}(?:\d{1,2}\.\d{1,2}\b|(?:ARTICLE|Article|SECTION|Section)\s+\w|\d{1,2}\.\s+[A-Z][A-Za-z]+)")
 _WIND_DOWN = re.compile(
     r"^(?!(?:[^.;]{0,80}\b(?:obligations?|rights?|licen[cs]es?|agreement|provisions?|documents?)\b[^.;]{0,40}\b(?:shall|will|must)\b))"
@@ -692,6 +702,35 @@ def _split(otype: str, text: str, mentions: list[DueRuleMention]) -> list[tuple[
     return [(_pick(mentions, otype), text)]
 
 
+_CLAUSE_MODAL = re.compile(r"\b(?:shall|must|will|agrees?\s+to)\b", re.I)
+_CLAUSE_TYPES = ("payment", "delivery", "reporting", "acceptance", "compliance")
+
+
+def _clause_items(text: str, mentions: list[DueRuleMention], otype: str, p: Mapping[str, float]) -> list[tuple[str, DueRuleMention, str]]:
+    """"Seller shall deliver within 14 days of notice, and Buyer must pay within 30 days of delivery": two duties of
+    two kinds. Each deadline is typed by the duty verb of its own clause when the clauses say different things."""
+    if otype not in _CLAUSE_TYPES:
+        return []
+    deadlines = [m for m in mentions if _deadline_like(m)]
+    modals = [m.start() for m in _CLAUSE_MODAL.finditer(text)]
+    if len(deadlines) < 2 or len(modals) < 2:
+        return []
+    bounds = []
+    for pos in modals:
+        cut = max(text.rfind(",", 0, pos), text.rfind(";", 0, pos), text.rfind(" and ", 0, pos))
+        bounds.append(max(cut, 0))
+    bounds = sorted(set(bounds)) + [len(text)]
+    ranked = sorted((t for t in p if t != NONE_LABEL), key=lambda t: -p[t])[:4]
+    out = []
+    for m in deadlines:
+        i = max(k for k in range(len(bounds) - 1) if bounds[k] <= m.start) if bounds[0] <= m.start else 0
+        clause = text[bounds[i] : bounds[i + 1]]
+        cue = next((t for t, rx in _VERB_CUES if rx.search(clause)), None)
+        t = cue if cue in _CLAUSE_TYPES and cue in ranked else otype
+        out.append((t, m, clause))
+    return out if len({t for t, _, _ in out}) > 1 else []
+
+
 _PRICE_CHANGE = re.compile(r"\b(?:increase|raise|decrease|lower|change|modify|revise|adjust)\w*\b[^.]{0,60}\b(?:fees?|prices?|pricing|rates?|charges?|compensation)\b|"
                            r"\b(?:fees?|prices?|pricing|rates?|compensation)\b[^.]{0,40}\b(?:increase|decrease|change|modif|revis|adjust)|"
                            r"\b(?:discontinue|add\s+or\s+delete|withdraw)\w*\b[^.]{0,40}\bproducts?\b|\b(?:change|modification)s?\s+(?:\w+\s+){0,3}to\s+the\s+services\b", re.I)
@@ -774,8 +813,9 @@ def _override_type(text: str, otype: str) -> str:
 _OBJ_GOODS = r"(?:products?|goods|units?|materials?|deliverables?|content|titles?|software|copies|cop(?:y|ies)\s+of|batch(?:es)?|samples?|equipment|documentation|source\s+code|systems?|items?|shipments?|orders?|shares|certificates\s+for|work\s+product|master\s+batch|api|licensed\s+products)"
 _OBJ_INFO = r"(?:reports?|statements?|forecasts?|(?:marketing|sales|business|annual|maintenance|staffing|development)\s+plans?|lists?\s+of|listing|summar(?:y|ies)|accountings?|budgets?|updates?|information|results|analys[ie]s|measurements|minutes|feedback|notices?\s+of|written\s+notice\s+of|schedules?\s+(?:of|that|which)|records\s+of\s+(?:the\s+)?sales)"
 _VERB_CUES: list[tuple[str, re.Pattern[str]]] = [
-    ("other", re.compile(r"\b(?:increase|decrease|change|modif\w+|revis\w+|adjust\w*)\b[^.;]{0,40}\b(?:prices?|pricing|fees?|rates?|charges?)\b[^.;]{0,80}\bnotice|"
-                         r"\bnotice\b[^.;]{0,80}\b(?:price|fee|rate)\s+(?:change|increase|decrease)", re.I)),
+    ("other", re.compile(r"\b(?:increase|decrease|change|modif\w+|revis\w+|adjust\w*)\b[^.;]{0,40}\b(?:prices?|pricing|fees?|rates?|charges?)\b[^.;]{0,80}\bnoti(?:ce|fy)|"
+                         r"\b(?:prices?|pricing|fees?|rates?)\b[^.;]{0,30}\b(?:change|increase|decrease|adjustment|revision)s?\b[^.;]{0,80}\bnoti(?:ce|fy)|"
+                         r"\bnoti(?:ce|fy)\b[^.;]{0,80}\b(?:price|fee|rate)s?\s+(?:change|increase|decrease)", re.I)),
     ("acceptance", re.compile(r"\baccept(?:ance)?\s+or\s+reject|\breject(?:ion)?\b|revocation\s+of\s+acceptance|\bdeemed\s+(?:to\s+have\s+been\s+)?(?:accepted|approved)|"
                               r"\b(?:approve|disapprove)\s+or\s+|\bapprov\w*\s+or\s+(?:reject|disapprov)|\bclaims?\s+(?:for|relating\s+to|regarding|of)\s+(?:any\s+)?(?:damage|shortage|quantity|defect|non-?conform)|"
                               r"\bnon-?conform\w*|\bacceptance\s+test|\b(?:inspect|test)\w*\b[^.;]{0,60}\b(?:upon|after|within)\b[^.;]{0,40}\b(?:delivery|receipt|arrival)|\bquality\s+control\s+test", re.I)),
@@ -783,7 +823,7 @@ _VERB_CUES: list[tuple[str, re.Pattern[str]]] = [
     ("audit", re.compile(r"\baudit\w*|\binspect\w*\s+(?:and\s+(?:copy|make\s+copies\s+of|audit)\s+)?(?:the\s+|its\s+|such\s+)?(?:books|records|accounts)|"
                          r"\b(?:keep|retain|maintain|preserve)\b[^.;]{0,80}\b(?:books|records|accounts|data)\b|\b(?:books|records)\b[^.;]{0,60}\bavailable\b", re.I)),
     ("reporting", re.compile(r"\b(?:provide|submit|deliver|furnish|send|present|render|prepare|give|supply|forward|make\s+available)\w*\b[^.;]{0,60}?" + _OBJ_INFO +
-                             r"|\b(?:notify|inform|advise)\w*\b|\breport\w*\s+(?:to|in\s+writing|on|the)\b|\b(?:monthly|quarterly|annual|weekly|written)\s+(?:\w+\s+){0,2}?(?:reports?|statements?|forecasts?|lists?)", re.I)),
+                             r"|\b(?:notify|inform|advise)\w*\b|\bgive\s+(?:\w+\s+){0,2}?(?:written\s+)?notice\b|\breport\w*\s+(?:to|in\s+writing|on|the)\b|\b(?:monthly|quarterly|annual|weekly|written)\s+(?:\w+\s+){0,2}?(?:reports?|statements?|forecasts?|lists?)", re.I)),
     ("payment", re.compile(r"\b(?:pay|pays|paid|payable|payments?|remit\w*|reimburs\w*|refund\w*|repay\w*|invoic\w*|bill(?:ed|ing)?\b|fees?\b|royalt\w*|"
                            r"compensat\w*|commissions?\b|instal+ments?|purchase\s+price|[$€£]\s?\d|US\$)", re.I)),
     ("delivery", re.compile(r"\b(?:deliver\w*|ship\w*|dispatch\w*|install\w*|supply|supplies|make\s+available|furnish|provide|transfer)\b[^.;]{0,60}?\b" + _OBJ_GOODS +
@@ -825,7 +865,7 @@ CUE_FEATURES: tuple[str, ...] = (
     *(f"verb1={t}" for t, _ in _VERB_CUES), *(f"head1={t}" for t, _ in _HEAD_CUES),
     *(f"anchor={a}" for a in sorted(set(_ANCHOR_GROUP.values()) | {"event", "none"})),
     "kind=absolute", "kind=relative", "kind=recurring", "rule=amount", "rule=hours", "rule=before", "rule=period",
-    "src=row", "src=item", "src=context", "money", "percent", "may_only", "passive", "short",
+    "src=row", "src=item", "src=context", "money", "percent", "may_only", "passive", "short", "no_modal", "xref",
 )  # fmt: skip
 
 
@@ -883,7 +923,21 @@ def candidate_cues(cand: _Cand) -> dict[str, float]:
         f["passive"] = 1.0
     if len(text) < 120:
         f["short"] = 1.0
+    if not _CLAUSE_MODAL.search(text) and not re.search(r"\b(?:must|agrees?|undertakes?|commits?|is\s+(?:required|obligated))\b", text, re.I):
+        f["no_modal"] = 1.0
+    elif duty:
+        word = duty.group(0).lower().split()[0]
+        f[f"modal={word if word in ('shall', 'must', 'will', 'may') else 'agree'}"] = 1.0
+    if re.match(r"^\W*(?:\(?[a-z0-9ivx]{1,4}[.)]\s*)?(?:if|in\s+the\s+event|should|in\s+case|where|unless)\b", text, re.I):
+        f["conditional"] = 1.0
+    if sum(1 for m in cand.mentions if _deadline_like(m)) > 1:
+        f["multi_deadline"] = 1.0
+    if _XREF.search(text):
+        f["xref"] = 1.0
     return {k: v for k, v in f.items() if v}
+
+
+_XREF = re.compile(r"\b(?:as\s+(?:set\s+(?:out|forth)|defined|provided|described|outlined)\s+in|in\s+accordance\s+with|pursuant\s+to|under)\s+(?:clause|section|paragraph|schedule|exhibit|article)s?\s+[\dA-Z]", re.I)
 
 
 def candidate_evidence(doc: Document) -> list[tuple[int, int, str, dict[str, float]]]:
@@ -984,7 +1038,7 @@ def get_obligations(
                 continue
             if _RESTRICTIVE.search(unit.text) and otype not in ("payment", "delivery", "reporting"):
                 continue
-            items = [(otype, m, seg) for m, seg in _split(otype, unit.text, usable)]
+            items = _clause_items(unit.text, usable, otype, p) or [(otype, m, seg) for m, seg in _split(otype, unit.text, usable)]
         total = len(items)
         sec = section_at(sections, unit.start)
         page = page_at(doc, unit.start)

@@ -82,7 +82,7 @@ _ANCHOR_TABLE: list[tuple[str, re.Pattern[str]]] = [
         ("year_end", r"\b(?:end|close|last\s+day)\s+of\s+(?:each|every|the|such|any|a|its)?\s*(?:[a-z]+\s+)?(?:calendar\s+|fiscal\s+|contract\s+)?year|\byear[\s-]end"),
         ("expiration_date", r"\b(?:expiration|expiry|expire|end)\b.{0,40}?\b(?:term|agreement)|\b(?:expiration|expiry)\b|\brenewal\s+date|\bend\s+of\s+(?:the\s+)?(?:then[\s-])?(?:current|initial|renewal|applicable)|\bterm\b"),
         ("termination", r"\bterminat"),
-        ("effective_date", r"\beffective\s+date|\bcommencement\s+date"),
+        ("effective_date", r"\beffective\s+date(?!\s+of\s+(?:any|such|the|each|a|an)\s+(?:\w+\s+){0,2}?(?:change|increase|decrease|modification|amendment|termination|assignment|adjustment|revision))|\bcommencement\s+date"),
         ("signing", r"\bexecution\b|\bsigning\b|\bdate\s+(?:hereof|of\s+this\s+agreement)|\bexecuted\b|\bsignature"),
         ("acceptance", r"\baccept|\b(?:approv\w*)\s+(?:of\s+)?(?:the\s+|each\s+|such\s+|any\s+|a\s+)?(?:D\d+\b|deliverables?|design|draft|plan|report|document|work\s+product|milestone)|"
                        r"\b(?:client|customer|company|buyer|owner|licensee|purchaser)(?:'s|’s)\s+(?:written\s+)?approval"),
