@@ -428,6 +428,11 @@ def _candidates(units: Sequence[_Unit], sections: Sequence[Any] = ()) -> list[_C
         if _SURVIVAL.search(u.text) and not _OTHER_DUTY.search(u.text):
             continue
         mentions = _usable_mentions(u.text) if quick else []
+        if mentions and (in_list and lead_trigger is not None and lead_trigger.rule.anchor == "termination" or (
+                own_duty and (u.start - term_ctx < 1500 or _TERM_CONTEXT.search(heading)))):
+            # "Upon termination: … all copies shall be destroyed within five business days" counts from termination
+            mentions = [replace(m, rule=replace(m.rule, anchor="termination")) if m.rule.kind == "relative" and m.rule.amount
+                        and m.rule.anchor in (None, "event") and m.rule.direction != "before" else m for m in mentions]
         if mentions:
             read = f"{lead.text[-200:]} {u.text}" if in_list and lead is not None else u.text
             out.append(_Cand(u, mentions, read, "item" if in_list else "own", heading, lead.text if in_list and lead else ""))
@@ -666,6 +671,10 @@ def _same_rule(a: DueRule, b: DueRule) -> bool:
     return (a.kind, a.amount, a.unit, a.anchor, a.frequency, a.date) == (b.kind, b.amount, b.unit, b.anchor, b.frequency, b.date)
 
 
+_RATE_BEFORE = re.compile(r"(?:[$€£]\s?[\d,.]+(?:\s*(?:million|thousand|billion))?|\d[\d,.]*\s*(?:%|percent|dollars|euros)|\bUS\$\s?[\d,.]+)\s*(?:\([^)]{0,60}\)\s*)?$|\bfor\s+$", re.I)
+_CONDITION_AFTER = re.compile(r"\s+(?:that|in\s+which|during\s+which|where)\b", re.I)
+
+
 def _split(otype: str, text: str, mentions: list[DueRuleMention]) -> list[tuple[DueRuleMention, str]]:
     """(mention, segment) per obligation: one for most sentences, one per installment for schedules."""
     deadlines: list[DueRuleMention] = []
@@ -675,6 +684,12 @@ def _split(otype: str, text: str, mentions: list[DueRuleMention]) -> list[tuple[
             continue  # "Upon termination … within 30 days after termination": one deadline, not two
         if _deadline_like(m) and not any(_same_rule(m.rule, d.rule) for d in deadlines):
             deadlines.append(m)
+    if otype == "payment" and len(deadlines) >= 2:
+        # "a fee of US$300,000 annually, to be paid quarterly": the bare frequency after an amount is a rate;
+        # "for each month that MA has no sales" is a condition — neither is a schedule of its own
+        rated = [m for m in deadlines if not (m.rule.kind == "recurring" and not m.rule.anchor and not m.rule.amount and (
+            _RATE_BEFORE.search(text[max(0, m.start - 40) : m.start]) or _CONDITION_AFTER.match(text, m.end)))]
+        deadlines = rated or deadlines
     if otype == "payment" and any(m.rule.kind == "recurring" for m in deadlines):
         # "$23,000 per month, with payments to commence on March 1, 2018": the date starts the schedule
         deadlines = [m for m in deadlines if not (m.rule.kind == "absolute" and re.search(

@@ -77,13 +77,13 @@ _ANCHOR_TABLE: list[tuple[str, re.Pattern[str]]] = [
         ("incident_report", r"\b(?:reports?|reported|logs?|logged|notifies|notified)\s+(?:it|the\s+(?:incident|problem|issue|error|call))|\bservice\s+call|\b(?:incident|ticket|error|problem)\s+(?:report|notification)|\breceipt\s+of\s+(?:a|the|any)\s+(?:service\s+)?(?:request|call|ticket)\b"),
         ("scheduled_maintenance", r"\bmaintenance\b"),
         ("subprocessor_engagement", r"\bsub-?processor"),
-        ("quarter_end", r"\b(?:end|close|last\s+day)\s+of\s+(?:each|every|the|such|any|a|its)?\s*(?:[a-z]+\s+)?(?:calendar\s+|fiscal\s+|contract\s+)?quarter|\bquarter[\s-]end|\bquarterly\s+period"),
+        ("quarter_end", r"\b(?:end|close|last\s+day)\s+of\s+(?:each|every|the|such|any|a|its|that|that\s+same)?\s*(?:[a-z]+\s+)?(?:calendar\s+|fiscal\s+|contract\s+)?quarter|\bquarter[\s-]end|\bquarterly\s+period"),
         ("month_end", r"^\s*(?:the\s+)?(?:end\s+of\s+the\s+)?(?:calendar\s+)?month\s+in\s+which|\b(?:end|close|last\s+day)\s+of\s+(?:each|every|the|such|any|a|its)?\s*(?:[a-z]+\s+)?(?:calendar\s+)?month|\bmonth[\s-]end"),
         ("year_end", r"\b(?:end|close|last\s+day)\s+of\s+(?:each|every|the|such|any|a|its)?\s*(?:[a-z]+\s+)?(?:calendar\s+|fiscal\s+|contract\s+)?year|\byear[\s-]end"),
         ("expiration_date", r"\b(?:expiration|expiry|expire|end)\b.{0,40}?\b(?:term|agreement)|\b(?:expiration|expiry)\b|\brenewal\s+date|\bend\s+of\s+(?:the\s+)?(?:then[\s-])?(?:current|initial|renewal|applicable)|\bterm\b"),
         ("termination", r"\bterminat"),
         ("effective_date", r"\beffective\s+date(?!\s+of\s+(?:any|such|the|each|a|an)\s+(?:\w+\s+){0,2}?(?:change|increase|decrease|modification|amendment|termination|assignment|adjustment|revision))|\bcommencement\s+date"),
-        ("signing", r"\bexecution\b|\bsigning\b|\bdate\s+(?:hereof|of\s+this\s+agreement)|\bexecuted\b|\bsignature"),
+        ("signing", r"\bexecution\b(?!\s+of\s+(?:the\s+|any\s+|such\s+|each\s+)?(?:mentioned\s+|said\s+)?(?:services?|works?|orders?|projects?|tasks?|activities))|\bsigning\b|\bdate\s+(?:hereof|of\s+this\s+agreement)|\bexecuted\b|\bsignature|\bcompletion\s+of\s+this\s+(?:agreement|contract)"),
         ("acceptance", r"\baccept|\b(?:approv\w*)\s+(?:of\s+)?(?:the\s+|each\s+|such\s+|any\s+|a\s+)?(?:D\d+\b|deliverables?|design|draft|plan|report|document|work\s+product|milestone)|"
                        r"\b(?:client|customer|company|buyer|owner|licensee|purchaser)(?:'s|’s)\s+(?:written\s+)?approval"),
         ("delivery", r"\bdeliver|\bshipment|\bshipping|\bship\b|\bshipped\b|\binstallation|\bdispatch|\barrival\b"),
@@ -161,7 +161,7 @@ _ANCHOR_STOP = re.compile(r"[;:]|\s+(?:and|or)\s+(?=\d|\$|upon\b|on\b|within\b|t
 _FREQ_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("semiannually", re.compile(r"\b(?:two|2)\s*(?:\(2\)\s*)?times\s+(?:per|a|each)\s+(?:calendar\s+)?year\b|\bsemi[\s-]?annual(?:ly)?\b|\bbi[\s-]?annual(?:ly)?\b|\btwice\s+(?:a|per|each)\s+(?:calendar\s+)?year\b|\bevery\s+six\s*(?:\(6\)\s*)?months\b|\b(?:each|every)\s+(?:calendar\s+|fiscal\s+)?half[\s-]year\b", re.I)),
     ("quarterly", re.compile(r"\b(?:four|4)\s*(?:\(4\)\s*)?times\s+(?:per|a|each)\s+(?:calendar\s+)?year\b|\bquarterly\b|\b(?:each|every|per)\s+(?:calendar\s+|fiscal\s+|contract\s+)?quarter\b|\bevery\s+three\s*(?:\(3\)\s*)?months\b|\bon\s+a\s+quarterly\s+basis\b", re.I)),
-    ("biweekly", re.compile(r"\bbi-?weekly\b|\bevery\s+(?:two|2)\s*(?:\(2\)\s*)?weeks\b|\b(?:twice|two\s+times)\s+(?:a|per|each)\s+month\b", re.I)),
+    ("biweekly", re.compile(r"\bbi-?weekly\b|\bevery\s+(?:two|2)\s*(?:\(2\)\s*)?weeks\b|\b(?:twice|two\s+times)\s+(?:a|per|each)\s+month\b|\btwice[\s-]monthly\b|\bsemi-?monthly\b", re.I)),
     ("monthly", re.compile(r"\b(?:twelve|12)\s*(?:\(12\)\s*)?times\s+(?:per|a|each)\s+(?:calendar\s+)?year\b|\bmonthly\b|\b(?:each|every|per)\s+(?:calendar\s+)?month\b|\bon\s+a\s+monthly\s+basis\b|\ba\s+month\b(?=\s*[,.;]|\s+(?:for|during|thereafter))", re.I)),
     ("weekly", re.compile(r"\bweekly\b|\b(?:each|every|per)\s+(?:calendar\s+)?week\b", re.I)),
     ("annually", re.compile(r"\bannually\b|\bannual\s+(?=(?:\w+\s+)?(?:report|fee|payment|review|audit|meeting|budget|statement|plan|certif|renewal|minimum|royalt|install|forecast|inspection|notice|subscription|license|maintenance|charge|retainer|bonus|evaluation|test|training|physical|filing|return)\w*)|\byearly\b|\b(?:each|every|per)\s+(?:calendar\s+|fiscal\s+|contract\s+|lease\s+|license\s+)?year\b|\bper\s+annum\b|\beach\s+anniversary\b|\bon\s+an\s+annual\s+basis\b", re.I)),
@@ -377,6 +377,8 @@ def _relative(text: str) -> list[DueRuleMention]:
                     direction = "within"
                 trigger = phrase or None
                 anchor = anchor_of(phrase) if phrase else None
+                if anchor == "receipt" and re.search(r"\binvoic", text, re.I) and re.match(r"\s*(?:the\s+)?receipt(?:\s+(?:thereof|of\s+(?:the\s+|such\s+|same|it)))?\s*$", phrase, re.I):
+                    anchor = "invoice_receipt"  # "Invoices will be paid within 15 days of receipt"
                 frequency = _frequency_of_period(phrase) if anchor in ("quarter_end", "month_end", "year_end") else None
                 if re.search(r"\b(?:each|every)\s+anniversary\b", phrase, re.I):
                     anchor, frequency = "effective_date", "annually"
@@ -420,6 +422,8 @@ def _relative(text: str) -> list[DueRuleMention]:
 
 def _notice_anchor(sentence: str) -> str:
     low = sentence.lower()
+    if re.search(r"\b(?:price|fee|rate|charge)s?\b[^.]{0,40}\b(?:change|increase|decrease|revision|adjustment)|\b(?:change|increase|decrease|revis\w+|adjust\w*)\b[^.]{0,40}\b(?:price|fee|rate|charge)s?\b", low):
+        return "event"  # a price change announced in advance runs from the change, not from the renewal date
     if re.search(r"\bnon[\s-]?renew|\bnot\s+(?:to\s+)?renew|\brenew", low):
         return "expiration_date"
     if re.search(r"\bterminat", low):
@@ -532,7 +536,7 @@ def _events(text: str) -> list[DueRuleMention]:
         if not strong and anchor in ("event", "notice", "expiration_date", "effective_date", "written_request", "receipt"):
             if not (cue in ("prior to", "before") and m.start() < 12):
                 continue  # "services following the Effective Date" describes; "Prior to the offering, X shall …" sets a deadline
-        direction = "before" if cue in ("prior to", "before") else "on"
+        direction = "before" if cue.endswith(("prior to", "before")) else "on"
         end = m.start("event") + len(event)
         rule = DueRule(kind="relative", direction=direction, anchor=anchor)
         conf = 0.8 if strong else 0.6
@@ -625,7 +629,7 @@ def _merge_period_schedules(mentions: list[DueRuleMention], text: str) -> list[D
         r = m.rule
         freq = _PERIOD_FREQ.get(r.anchor or "")
         if r.kind == "relative" and r.amount and freq and (freq in bare or re.search(
-                r"\bend\s+of\s+(?:a|any|each|every|such)\s+(?:calendar\s+|fiscal\s+)?(?:quarter|month|year)", m.text, re.I)):
+                r"\bend\s+of\s+(?:a|any|each|every|such|that)\s+(?:calendar\s+|fiscal\s+|royalty\s+|payment\s+)?(?:quarter|month|year)", m.text, re.I)):
             m = replace(m, rule=replace(r, kind="recurring", frequency=freq))
             if freq in bare:
                 drop.add(id(bare[freq]))
