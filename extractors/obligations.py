@@ -46,40 +46,51 @@ _QUICK = re.compile(
     re.I,
 )
 _DEFINITION = re.compile(r"^\W{0,3}(?:\(?[a-z0-9]{1,3}[.)]\s*)?[\"“][^\"”]{1,60}[\"”]\s+(?:shall\s+)?(?:mean|means|has\s+the\s+meaning|refers?\s+to|shall\s+have\s+the\s+meaning)\b", re.I)
-_HARD_NEGATIVE = re.compile(
-    r"^\W*(?:WHEREAS|Whereas|RECITALS?|IN\s+WITNESS\s+WHEREOF|NOW,?\s+THEREFORE)\b|\bsupersede[sd]?\b|"
-    r"^[^;]{0,150}?\b(?:shall\s+mean|means|is\s+defined\s+as)\b|\ball\s+(?:rights\s+and\s+)?(?:duties|obligations)\b[^.]{0,80}\bshall\s+(?:terminate|cease)\b(?![^.]{0,40}\bexcept)|\blate\s+(?:fee|charge|payment\s+(?:fee|charge))|"
-    r"\b(?:interest|penalty)\b[^;]{0,60}\b(?:rate|per\s+(?:month|annum|day|week)|%|percent)|"
-    r"\b(?:letter\s+of\s+credit|L/C|guarantee|bond|quotation|offer)\b[^.;]{0,40}\bvalid\b|^\W*(?:effective|commencement|execution|agreement)\s+date\s*:|\bdeemed\s+(?:to\s+be\s+)?(?:a\s+)?waiver|"
-    r"^\W*(?:the\s+)?(?:provisions?|obligations|sections?|articles?|terms)\b[^.]{0,200}\bsurviv|"
-    r"\bdeemed\s+(?:to\s+have\s+been\s+)?(?:given|received|delivered)\b|"
-    r"\bnotice\s+of\s+(?:any\s+)?(?:cancell?ation|non-?renewal|material\s+(?:change|reduction))\b[^.]{0,60}\b(?:insurance|polic|coverage)|"
-    r"\bno\s+cancell?ation\b[^.]{0,80}\bwithout\b[^.]{0,60}\bnotice|\bshall\s+be\s+(?:increased|decreased|adjusted|reduced)\s+by\b|"
-    r"\b(?:polic(?:y|ies)|insurance|coverage)\b[^.]{0,80}\b(?:cancell?ed|cancell?ation)\b[^.]{0,60}\bnotice|"
-    r"\bconfidential\w*\b[^.]{0,80}\b(?:shall|will)\s+(?:continue|survive|remain|last|apply)\b[^.]{0,40}\b(?:years?|months?)|"
-    r"\bgoverned\s+by\s+(?:and\s+construed\s+in\s+accordance\s+with\s+)?the\s+laws?\b|\bcounterparts?\b|"
-    r"^\s*(?:By|Name|Title|Date|Signature)\s*:|\bexecuted\s+(?:this|as\s+of)\b|^\s*Source\s*:|\bQuickLinks\b|"
-    r"\b(?:notices?|communications?)\b[^.]{0,80}\b(?:shall\s+be|will\s+be|is|are|becomes?)\s+effective\s+(?:upon|on|when)|"
-    r"\b(?:title|risk\s+of\s+loss)\b[^.]{0,80}\bpass(?:es)?\b|\bshall\s+not\s+apply\s+to\b|"
-    r"\b(?:required|compelled|requested)\b[^.]{0,80}\bdisclos\w+[^.]{0,160}\bnotice\b|\b(?:prior\s+to|before)\s+(?:making\s+)?(?:any\s+)?(?:such\s+)?(?:accessing\s+or\s+)?disclos|"
-    r"\b(?:resolve|settle)\w*\b[^.]{0,40}\bdisputes?\b|\bdisputes?\b[^.]{0,100}\b(?:resolv|settl|negotiat|mediat|arbitrat)|"
-    r"^[^.]{0,80}\b(?:refers?\s+to|shall\s+refer\s+to)\b|\barbitrators?\b[^.]{0,120}\b(?:within|days)\b|\bDoc\.?\s+Rev\b|\bPage\s+\d+\s+of\s+\d+|"
-    r"\btransmission\s+(?:control\s+)?report\b|\bthere\s+(?:will|shall)\s+be\s+no\s+(?:charge|fee)|"
-    r"\bdeemed\s+(?:to\s+have\s+been\s+)?(?:duly\s+)?(?:made|served|effective)\b|\b(?:shall|will)\s+vest\b|\bvest(?:ing|s)?\s+(?:monthly|quarterly|annually)|"
-    r"\bnotice\s+(?:of|for)\s+(?:the\s+)?(?:cancell?ation|non-?renewal|non-?payment)\s+(?:of\s+)?(?:the\s+)?(?:any\s+)?polic|"
-    r"\bnotice\s+(?:of|to)\s+terminat\w*\s+(?:must|shall)\s+(?:specify|state|set\s+forth)",
-    re.I,
-)
-_NEGATIVE_HINT = re.compile(
-    r"whereas|recital|witness|therefore|supersede|mean|defined|late\s|interest|penalt|waiver|surviv|deemed|cancel|valid|date\s*:|increased|decreased|adjusted|reduced|"
-    r"confidential|governed|counterpart|by:|name:|title:|date:|signature|executed|source\s*:|quicklinks|duties|obligations|"
-    r"effective|title|risk|apply|disclos|dispute|refer|arbitrat|rev\b|page|transmission|no\s+(?:charge|fee)|deemed|vest|polic|specify",
-    re.I,
-)
+# Hard negatives: clauses with a date or duration that state no dated duty. Each rule runs only when its keyword
+# is in the (lower-cased) text, which keeps the scan cheap on long contracts.
+_NEGATIVE_RULES: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
+    (r[0], re.compile(r[1], re.I)) for r in [
+        (("whereas", "recital", "witness", "therefore"), r"^\W*(?:WHEREAS|RECITALS?|IN\s+WITNESS\s+WHEREOF|NOW,?\s+THEREFORE)\b"),
+        (("supersede",), r"\bsupersede[sd]?\b"),
+        (("mean", "defined"), r"^[^;]{0,150}?\b(?:shall\s+mean|means|is\s+defined\s+as)\b"),
+        (("refer",), r"^[^.]{0,80}\b(?:refers?\s+to|shall\s+refer\s+to)\b"),
+        (("duties", "obligations"), r"\ball\s+(?:rights\s+and\s+)?(?:duties|obligations)\b[^.]{0,80}\bshall\s+(?:terminate|cease)\b(?![^.]{0,40}\bexcept)"),
+        (("late",), r"\blate\s+(?:fee|charge|payment\s+(?:fee|charge))"),
+        (("interest", "penalt"), r"\b(?:interest|penalty)\b[^;]{0,60}\b(?:rate|per\s+(?:month|annum|day|week)|%|percent)"),
+        (("valid",), r"\b(?:letter\s+of\s+credit|L/C|guarantee|bond|quotation|offer)\b[^.;]{0,40}\bvalid\b"),
+        (("date",), r"^\W*(?:effective|commencement|execution|agreement)\s+date\s*:"),
+        (("waiver",), r"\bdeemed\s+(?:to\s+be\s+)?(?:a\s+)?waiver"),
+        (("surviv",), r"^\W*(?:the\s+)?(?:provisions?|obligations|sections?|articles?|terms)\b[^.]{0,200}\bsurviv"),
+        (("deemed",), r"\bdeemed\s+(?:to\s+have\s+been\s+)?(?:duly\s+)?(?:given|received|delivered|made|served|effective)\b"),
+        (("polic", "insur", "coverage"), r"\bnotice\s+(?:of|for)\s+(?:the\s+)?(?:any\s+)?(?:cancell?ation|non-?renewal|non-?payment|material\s+(?:change|reduction))\b[^.]{0,60}\b(?:insurance|polic|coverage)|"
+                                          r"\b(?:polic(?:y|ies)|insurance|coverage)\b[^.]{0,80}\b(?:cancell?ed|cancell?ation)\b[^.]{0,60}\bnotice|"
+                                          r"\bno\s+cancell?ation\b[^.]{0,80}\bwithout\b[^.]{0,60}\bnotice"),
+        (("increased", "decreased", "adjusted", "reduced"), r"\bshall\s+be\s+(?:increased|decreased|adjusted|reduced)\s+by\b"),
+        (("confidential",), r"\bconfidential\w*\b[^.]{0,80}\b(?:shall|will)\s+(?:continue|survive|remain|last|apply)\b[^.]{0,40}\b(?:years?|months?)"),
+        (("governed",), r"\bgoverned\s+by\s+(?:and\s+construed\s+in\s+accordance\s+with\s+)?the\s+laws?\b"),
+        (("counterpart",), r"\bcounterparts?\b"),
+        (("by:", "name:", "title:", "date:", "signature", "source", "quicklinks", "executed"),
+         r"^\s*(?:By|Name|Title|Date|Signature)\s*:|\bexecuted\s+(?:this|as\s+of)\b|^\s*Source\s*:|\bQuickLinks\b"),
+        (("effective",), r"\b(?:notices?|communications?)\b[^.]{0,80}\b(?:shall\s+be|will\s+be|is|are|becomes?)\s+effective\s+(?:upon|on|when)"),
+        (("title", "risk"), r"\b(?:title|risk\s+of\s+loss)\b[^.]{0,80}\bpass(?:es)?\b"),
+        (("apply",), r"\bshall\s+not\s+apply\s+to\b"),
+        (("disclos",), r"\b(?:required|compelled|requested)\b[^.]{0,80}\bdisclos\w+[^.]{0,160}\bnotice\b|"
+                       r"\b(?:prior\s+to|before)\s+(?:making\s+)?(?:any\s+)?(?:such\s+)?(?:accessing\s+or\s+)?disclos"),
+        (("dispute",), r"\b(?:resolve|settle)\w*\b[^.]{0,40}\bdisputes?\b|\bdisputes?\b[^.]{0,100}\b(?:resolv|settl|negotiat|mediat|arbitrat)"),
+        (("arbitrator",), r"\barbitrators?\b[^.]{0,120}\b(?:within|days)\b"),
+        (("rev", "page"), r"\bDoc\.?\s+Rev\b|\bPage\s+\d+\s+of\s+\d+"),
+        (("transmission",), r"\btransmission\s+(?:control\s+)?report\b"),
+        (("no charge", "no fee"), r"\bthere\s+(?:will|shall)\s+be\s+no\s+(?:charge|fee)"),
+        (("vest",), r"\b(?:shall|will)\s+vest\b|\bvest(?:ing|s)?\s+(?:monthly|quarterly|annually)"),
+        (("specify", "state", "set forth"), r"\bnotice\s+(?:of|to)\s+terminat\w*\s+(?:must|shall)\s+(?:specify|state|set\s+forth)"),
+    ]
+]  # fmt: skip
 
 
 def _is_negative(text: str) -> bool:
-    return bool(_NEGATIVE_HINT.search(text)) and bool(_HARD_NEGATIVE.search(text))
+    low = text.lower()
+    return any(any(k in low for k in keys) and rx.search(text) for keys, rx in _NEGATIVE_RULES)
+
 
 
 _RESTRICTIVE = re.compile(r"\b(?:not|nor|never)\b[^.;]{0,60}\b(?:compete|solicit|hire|disclose|use\s+or\s+disclose|engage\s+in|employ|contest|disparage|sell|approach|contact|market|induce|divert|"
@@ -306,7 +317,7 @@ class _Cand:
 
 _ITEM_START = re.compile(r"^\W{0,3}(?:\((?:[a-zA-Z]{1,2}|[ivxlcIVXLC]{1,6}|\d{1,2})\)|(?:[a-zA-Z]|[ivx]{1,4}|\d{1,2})[.)](?!\d)|[•●·▪◦\-–o](?=\s))\s*")
 _BARE_MARK = re.compile(r"^\W{0,3}(?:\(?(?:[a-zA-Z]{1,2}|[ivxlc]{1,6}|\d{1,2}(?:\.\d{1,2})?)[.)])\s*$")
-_LEAD_END = re.compile(r"(?::|\bas\s+follows\W*|\bshall|\bwill|\bmust|\bagrees?\s+to)\s*(?:\(?[a-z0-9ivx]{1,4}[.)])?\s*$", re.I)
+_LEAD_END = re.compile(r"(?::|\bas\s+follows\W*|\bshall|\bwill|\bmust|\bagrees?\s+to)\s*(?:\(?[a-z0-9ivx]{1,4}[.)])?\s*$", re.I)  # run on a line's tail
 _BACKREF = re.compile(r"\b(?:in\s+(?:any\s+)?such\s+(?:event|case)|thereupon|in\s+that\s+event|at\s+such\s+time|in\s+(?:the\s+)?event\s+of\s+(?:any\s+)?such)\b", re.I)
 _TERM_CONTEXT = re.compile(
     r"\b(?:effects?|consequences?|obligations?|rights?\s+and\s+obligations|duties|procedures?|actions?)\s+(?:of|on|upon|following|after)\s+"
@@ -380,14 +391,18 @@ def _candidates(units: Sequence[_Unit], sections: Sequence[Any] = ()) -> list[_C
         header_age += 1
         if header_age > 25:
             header = None
-        if (_DUTY.search(u.text) and _HEADER.search(u.text) and len(u.text) < 600) or _TABLE_TITLE.match(u.text):
+        low = u.text.lower()
+        own_duty = bool(_DUTY.search(u.text))
+        if (own_duty and len(u.text) < 600 and _HEADER.search(u.text)) or (len(u.text) <= 75 and _TABLE_TITLE.match(u.text)):
             header, header_age = u.text, 0
         is_item = bool(_ITEM_START.match(u.text)) or (prev is not None and bool(_BARE_MARK.match(prev.text)))
         if lead is not None and (u.start - lead.end > 2500 or _NEW_CLAUSE.match(u.text)):
             lead, lead_trigger = None, None
-        if _TERM_CONTEXT.search(u.text[:160]):
+        head_low = low[:200]
+        if ("terminat" in head_low or "expir" in head_low) and _TERM_CONTEXT.search(u.text[:160]):
             term_ctx = u.end  # "Upon termination of this Agreement: …" colours the duties that follow it
-        if len(u.text) < 700 and _LEAD_END.search(u.text) and not _DEFINITION.search(u.text):
+        tail = u.text.rstrip()[-45:]
+        if len(u.text) < 700 and (tail.endswith(":") or _LEAD_END.search(tail)) and not _DEFINITION.search(u.text):
             lead = u
             lead_trigger = _trigger(u.text)
             if lead_trigger is None and prev is not None and (_BACKREF.search(u.text) or len(u.text) < 80):
@@ -398,10 +413,15 @@ def _candidates(units: Sequence[_Unit], sections: Sequence[Any] = ()) -> list[_C
                 continue  # "Upon termination of this Agreement:" introduces duties; it is not one
         elif not _BARE_MARK.match(u.text):
             prev_own, prev = prev, u
-        if _BARE_MARK.match(u.text) or _HEADING_ONLY.match(u.text) or _RIGHTS_CEASE.search(u.text):
+        if _BARE_MARK.match(u.text) or (len(u.text) < 80 and _HEADING_ONLY.match(u.text)):
             continue
-        heading = (_headings_at(index, u.start) + " / " + _inline_heading(u.text)).strip(" /")
+        if own_duty and any(w in low for w in _CEASE_WORDS) and _RIGHTS_CEASE.search(u.text):
+            continue
         quick = bool(_QUICK.search(u.text))
+        in_list = lead is not None and u is not lead and is_item
+        if not quick and not in_list and not (own_duty and any(w in low for w in _CONTEXT_WORDS)):
+            continue  # no time of its own and nothing around it that could lend one
+        heading = (_headings_at(index, u.start) + " / " + _inline_heading(u.text)).strip(" /")
         is_row = (quick and header is not None and len(u.text) < 300 and not _ROW_VERB.search(u.text)
                   and not re.match(r"^\W*[\d.]*\s*(?:[A-Z][\w ]{0,30})?\b(?:term|date|period)\s*:", u.text, re.I))
         if is_row:
@@ -416,9 +436,7 @@ def _candidates(units: Sequence[_Unit], sections: Sequence[Any] = ()) -> list[_C
             if mentions:
                 out.append(_Cand(u, mentions, f"{header} {u.text}", "row", heading))
             continue
-        in_list = lead is not None and u is not lead and is_item
         ctx_duty = in_list and bool(_DUTY.search(lead.text if lead else ""))
-        own_duty = bool(_DUTY.search(u.text))
         if not (own_duty or ctx_duty) or _DEFINITION.search(u.text) or _is_negative(u.text):
             continue
         if not own_duty and not re.match(r"^\W{0,3}(?:\S{1,6}\s+)?(?:the\s+\w+\s+)?[a-z]+\b", _ITEM_START.sub("", u.text)):
@@ -451,7 +469,10 @@ def _candidates(units: Sequence[_Unit], sections: Sequence[Any] = ()) -> list[_C
     return out
 
 
-_HEADING_ONLY = re.compile(r"^\W{0,3}(?:[\d.]+\s*)?(?:[A-Z][A-Z&/,'-]+\s*){1,6}\W{0,2}$|^\W{0,3}(?:monthly|quarterly|annually|weekly|yearly)\W{0,2}$", re.I)
+_HEADING_ONLY = re.compile(r"^\W{0,3}(?:[\d.]+\s*)?(?:[A-Z][A-Z&/,'-]+\s*){1,6}\W{0,2}$|^\W{0,3}(?i:monthly|quarterly|annually|weekly|yearly)\W{0,2}$")
+_CEASE_WORDS = ("cease", "terminat", "expire", "revert", "lapse", "void", "cancel")
+_CONTEXT_WORDS = ("immediately", "forthwith", "promptly", "payable", "such", "thereupon", "that event", "return", "cease", "destroy",
+                  "discontinue", "deliver", "transfer", "pay", "refund", "remove", "cooperate", "assist", "surrender", "vacate")  # fmt: skip
 _RIGHTS_CEASE = re.compile(
     r"^[^.;]{0,160}\b(?:rights?|licen[cs]es?|obligations?|options?|warrants|fees)\b[^.;]{0,160}\b(?:shall|will)\s+(?:\w+\s+){0,2}?"
     r"(?:cease|terminate|expire|revert|lapse|be\s+(?:void|terminated|cancell?ed))\b(?![^.;]{0,20}\bexcept)",
