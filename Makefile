@@ -5,7 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 AS_OF ?= 2026-12-01
-CUAD ?= ../shared/cuad
+# CUAD v1 (read from a path, never copied in): ../shared/cuad beside the checkout, else the workplace copy.
+CUAD ?= $(firstword $(wildcard ../shared/cuad /work/shared/cuad) ../shared/cuad)
+export MILESTONES_CUAD ?= $(abspath $(CUAD))
 
 # Embedded Airflow: metadata in SQLite under .airflow/, DAGs and plugins from this checkout.
 export AIRFLOW_HOME := $(CURDIR)/.airflow

@@ -34,9 +34,10 @@ def test_plugin_mounts_the_app_lazily_under_a_free_prefix(warehouse, auth_env, m
     finally:
         sys.path.remove(str(ROOT / "plugins"))
     plugin = milestones_plugin.ObligationReviewPlugin
-    (entry,) = plugin.fastapi_apps
-    assert entry["url_prefix"] == "/review"
-    assert not entry["url_prefix"].startswith(("/api/v2", "/ui", "/execution", "/auth", "/pluginsv2"))
+    prefixes = [e["url_prefix"] for e in plugin.fastapi_apps]
+    assert sorted(prefixes) == ["/clm-webhooks", "/review"]
+    assert not any(p.startswith(("/api/v2", "/ui", "/execution", "/auth", "/pluginsv2")) for p in prefixes)
+    (entry,) = [e for e in plugin.fastapi_apps if e["url_prefix"] == "/review"]
     for k, v in auth_env.items():
         monkeypatch.setenv(k, v)
     monkeypatch.setenv("MILESTONES_WAREHOUSE", str(warehouse))
