@@ -286,17 +286,27 @@ _HEADER = re.compile(
 )
 _TABLE_TITLE = re.compile(r"^(?=.{0,70}$)(?!.*(?:\b(?:shall|must|will|may|is|are|(?:19|20)\d\d)\b|:))\W*[\w ,&/#*()-]{0,60}\b(?:schedule|table|milestones?|deliverables)\b[\w ,&/#*()-]{0,40}\W*$", re.I)
 _ROW_VERB = re.compile(r"\b(?:shall|must|will|may|is|are|be|agrees?|commences?|expires?|ends|continues?|remains?|has|have)\b", re.I)
-_BARE_HOURS = re.compile(r"(?<![\w.])(?P<n>\d{1,3})\s*(?:business\s+)?(?P<u>hours?|hrs?|minutes?|business\s+days?|days?)\b", re.I)
+_BARE_HOURS = re.compile(r"(?<![\w.])(?P<n>\d{1,3}|one|two|three|four|six|eight|twelve|twenty[\s-]four|forty[\s-]eight|seventy[\s-]two)\s*"
+                         r"(?:business\s+)?(?P<u>hours?|hrs?|minutes?|business\s+days?|days?)\b", re.I)
+_SEVERITY_TABLE = re.compile(r"\b(?:severity|priority|level)\s*(?:level\s*)?[1-4I]\b", re.I)
+
+
+_RATE = re.compile(r"\s*(?:per|a|each|every)\s+(?:day|week|month)\b", re.I)
+_WORD_HOURS = {"one": 1, "two": 2, "three": 3, "four": 4, "six": 6, "eight": 8, "twelve": 12, "twenty four": 24, "forty eight": 48,
+               "seventy two": 72}  # fmt: skip
 
 
 def _row_mentions(text: str) -> list[DueRuleMention]:
     """Rows of a response-time table ("Priority 1 | 1 hour | 8 hours"): each bare duration is a window."""
     out = []
     for m in _BARE_HOURS.finditer(text):
+        if _RATE.match(text, m.end()):
+            continue  # "24 hours per day"
         unit = m.group("u").lower()
         unit = "hours" if unit.startswith(("hour", "hr")) else "minutes" if unit.startswith("minute") else (
             "business_days" if unit.startswith("business") else "days")
-        rule = DueRule(kind="relative", amount=int(m.group("n")), unit=unit, direction="within", anchor="event")
+        n = int(m.group("n")) if m.group("n").isdigit() else _WORD_HOURS[re.sub(r"[\s-]+", " ", m.group("n").lower())]
+        rule = DueRule(kind="relative", amount=n, unit=unit, direction="within", anchor="event")
         out.append(DueRuleMention(m.start(), m.end(), m.group(0), rule, None, 0.7))
     return out
 
@@ -446,6 +456,8 @@ def _candidates(units: Sequence[_Unit], sections: Sequence[Any] = ()) -> list[_C
         if _SURVIVAL.search(u.text) and not _OTHER_DUTY.search(u.text):
             continue
         mentions = _usable_mentions(u.text) if quick else []
+        if len(_SEVERITY_TABLE.findall(u.text)) >= 2 and re.search(r"respon|resol|restor", low):
+            mentions = [m for m in mentions if m.rule.unit != "hours"] + _row_mentions(u.text)  # "Severity 1 Every Two Hours …"
         if mentions and (in_list and lead_trigger is not None and lead_trigger.rule.anchor == "termination" or (
                 own_duty and (u.start - term_ctx < 1500 or _TERM_CONTEXT.search(heading)))):
             # "Upon termination: … all copies shall be destroyed within five business days" counts from termination
@@ -767,6 +779,12 @@ def _clause_items(text: str, mentions: list[DueRuleMention], otype: str, p: Mapp
     return out if len({t for t, _, _ in out}) > 1 else []
 
 
+_CHANGE_NOTICE = re.compile(
+    r"\b(?:increase|raise|decrease|lower|change|modify|revise|adjust|discontinue)\w*\b[^.;]{0,60}\b(?:prices?|pricing|fees?|rates?|charges?|products?|services)\b[^.;]{0,120}\b(?:notice|notify|notifying)\b|"
+    r"\b(?:notice|notify|notifying)\b[^.;]{0,120}\b(?:price|fee|rate|pricing|product|service)s?\s+(?:change|increase|decrease|revision|modification|discontinu)|"
+    r"\b(?:price|fee|rate|pricing)s?\b[^.;]{0,30}\b(?:change|increase|decrease|revision|adjustment)s?\b[^.;]{0,80}\bnotif",
+    re.I,
+)
 _PRICE_CHANGE = re.compile(r"\b(?:increase|raise|decrease|lower|change|modify|revise|adjust)\w*\b[^.]{0,60}\b(?:fees?|prices?|pricing|rates?|charges?|compensation)\b|"
                            r"\b(?:fees?|prices?|pricing|rates?|compensation)\b[^.]{0,40}\b(?:increase|decrease|change|modif|revis|adjust)|"
                            r"\b(?:discontinue|add\s+or\s+delete|withdraw)\w*\b[^.]{0,40}\bproducts?\b|\b(?:change|modification)s?\s+(?:\w+\s+){0,3}to\s+the\s+services\b", re.I)
@@ -854,7 +872,7 @@ _VERB_CUES: list[tuple[str, re.Pattern[str]]] = [
                          r"\bnoti(?:ce|fy)\b[^.;]{0,80}\b(?:price|fee|rate)s?\s+(?:change|increase|decrease)", re.I)),
     ("acceptance", re.compile(r"\baccept(?:ance)?\s+or\s+reject|\breject(?:ion)?\b|revocation\s+of\s+acceptance|\bdeemed\s+(?:to\s+have\s+been\s+)?(?:accepted|approved)|"
                               r"\b(?:approve|disapprove)\s+or\s+|\bapprov\w*\s+or\s+(?:reject|disapprov)|\bclaims?\s+(?:for|relating\s+to|regarding|of)\s+(?:any\s+)?(?:damage|shortage|quantity|defect|non-?conform)|"
-                              r"\bnon-?conform\w*|\bacceptance\s+test|\b(?:inspect|test)\w*\b[^.;]{0,60}\b(?:upon|after|within)\b[^.;]{0,40}\b(?:delivery|receipt|arrival)|\bquality\s+control\s+test", re.I)),
+                              r"\bnon-?conform\w*|\bacceptance\s+test|\b(?:damage|shortage|quantity|quality|defect)\s+claims?\b|\b(?:inspect|test)\w*\b[^.;]{0,60}\b(?:upon|after|within)\b[^.;]{0,40}\b(?:delivery|receipt|arrival)|\bquality\s+control\s+test", re.I)),
     ("insurance", re.compile(r"\binsurance\b|\binsured\b|\binsurer|certificates?\s+of\s+insurance", re.I)),
     ("audit", re.compile(r"\baudit\w*|\binspect\w*\s+(?:and\s+(?:copy|make\s+copies\s+of|audit)\s+)?(?:the\s+|its\s+|such\s+)?(?:books|records|accounts)|"
                          r"\b(?:keep|retain|maintain|preserve)\b[^.;]{0,80}\b(?:books|records|accounts|data)\b|\b(?:books|records)\b[^.;]{0,60}\bavailable\b", re.I)),
@@ -1047,6 +1065,10 @@ def get_obligations(
                 m.rule.date or (m.rule.kind == "relative" and m.rule.unit in ("months", "years")) for m in mentions):
             p = {**p, "expiration": max(p["expiration"], 1.0 - p_obl, *(v for k, v in p.items() if k != NONE_LABEL))}
             p_obl = max(p_obl, p["expiration"])
+        if _CHANGE_NOTICE.search(unit.text) and any(m.rule.direction == "before" and (m.rule.amount or m.rule.unit) for m in mentions):
+            # the labelling guide: notice of a price, product or service change given N days ahead is an obligation
+            p = {**p, "other": max(p["other"], 0.75), NONE_LABEL: min(p[NONE_LABEL], 0.25)}
+            p_obl = 1.0 - p[NONE_LABEL]
         if p_obl < decision_threshold:
             continue
         otype = _override_type(unit.text, max((t for t in p if t != NONE_LABEL), key=lambda t: p[t]))
