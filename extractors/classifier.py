@@ -488,11 +488,23 @@ class ObligationScorer:
     learned state ends in ``_``.
     """
 
-    def __init__(self, cue_names: Sequence[str] = (), c_obligation: float = 0.3, c_type: float = 0.5, seed: int = 13) -> None:
+    threshold_: float  # P(obligation) needed to emit a milestone, chosen out of fold by build_scorer
+
+    def __init__(self, cue_names: Sequence[str] = (), c_obligation: float = 0.3, c_type: float = 0.3, seed: int = 13) -> None:
         self.cue_names = tuple(cue_names)
         self.c_obligation = c_obligation
         self.c_type = c_type
         self.seed = seed
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {"cue_names": self.cue_names, "c_obligation": self.c_obligation, "c_type": self.c_type, "seed": self.seed}
+
+    def set_params(self, **params: Any) -> ObligationScorer:
+        for k, v in params.items():
+            if k not in self.get_params():
+                raise MilestonesError(f"ObligationScorer has no parameter {k!r}")
+            setattr(self, k, tuple(v) if k == "cue_names" else v)
+        return self
 
     def _cue_matrix(self, cues: Sequence[dict[str, float]]) -> Any:
         import numpy as np
@@ -668,7 +680,7 @@ def build_scorer(cuad: Path, models: Sequence[tuple[frozenset[str], Any]], seed:
 
     from .keydates import get_key_dates
     from .obligation_eval import load_cuad_gold, score
-    from .obligations import CUE_FEATURES, get_obligations
+    from .obligations import CUE_FEATURES, _extract
     from .text import load_document
 
     contracts, gold = load_cuad_gold(labels_path)
@@ -693,8 +705,7 @@ def build_scorer(cuad: Path, models: Sequence[tuple[frozenset[str], Any]], seed:
         scorer_k = fit([d for d in tune if fold_of[d] != k])
         for d in (d for d in tune if fold_of[d] == k):
             kd = get_key_dates(docs[d].text, as_of=_CALIBRATION_AS_OF)
-            ms, fs = get_obligations(docs[d], kd, _CALIBRATION_AS_OF, model=models[k][1], scorer=scorer_k,
-                                     decision_threshold=min(_THRESHOLDS), return_features=True)  # fmt: skip
+            ms, fs = _extract(docs[d], kd, _CALIBRATION_AS_OF, model=models[k][1], scorer=scorer_k, decision_threshold=min(_THRESHOLDS))
             preds[d], feats[d] = [m.to_dict() for m in ms], fs
 
     def at(threshold: float) -> tuple[dict[str, list[dict[str, Any]]], list[list[float]]]:

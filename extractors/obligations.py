@@ -486,7 +486,7 @@ _CEASE_WORDS = ("cease", "terminat", "expire", "revert", "lapse", "void", "cance
 _CONTEXT_WORDS = ("immediately", "forthwith", "promptly", "payable", "such", "thereupon", "that event", "return", "cease", "destroy",
                   "discontinue", "deliver", "transfer", "pay", "refund", "remove", "cooperate", "assist", "surrender", "vacate")  # fmt: skip
 _RIGHTS_CEASE = re.compile(
-    r"^[^.;]{0,160}\b(?:rights?|licen[cs]es?|obligations?|options?|warrants|fees)\b[^.;]{0,160}\b(?:shall|will)\s+(?:\w+\s+){0,2}?"
+    r"^(?:\W{0,3}(?:\d{1,2}(?:\.\d{1,2})*\.?|\(?[a-z]{1,3}\))\s+)?[^.;]{0,160}\b(?:rights?|licen[cs]es?|obligations?|options?|warrants|fees)\b[^.;]{0,160}\b(?:shall|will)\s+(?:\w+\s+){0,2}?"
     r"(?:cease|terminate|expire|revert|lapse|be\s+(?:void|terminated|cancell?ed))\b(?![^.;]{0,20}\bexcept)",
     re.I,
 )
@@ -1016,15 +1016,32 @@ def get_obligations(
     scorer: Any = None,
     decision_threshold: float | None = None,
     anchors: Mapping[str, dt.date | None] | None = None,
-    return_features: bool = False,
 ) -> list[Milestone]:
     """Every dated obligation in ``doc``, in text order; ``as_of`` is the explicit date schedules resolve from."""
+    return _extract(doc, key_dates, as_of, review_threshold, parties=parties, calendar=calendar, model=model, scorer=scorer,
+                    decision_threshold=decision_threshold, anchors=anchors)[0]
+
+
+def _extract(
+    doc: Document,
+    key_dates: KeyDates,
+    as_of: dt.date,
+    review_threshold: float = 0.85,
+    *,
+    parties: Sequence[Any] | None = None,
+    calendar: BusinessCalendar | None = None,
+    model: Any = None,
+    scorer: Any = None,
+    decision_threshold: float | None = None,
+    anchors: Mapping[str, dt.date | None] | None = None,
+) -> tuple[list[Milestone], list[list[float]]]:
+    """The milestones and, per milestone, the features its confidence is calibrated on (used by training)."""
     text = doc.text
     units = _units(doc)
     sections = get_sections(text)
     cands = _candidates(units, sections)
     if not cands:
-        return []
+        return [], []
     probs = predict_proba([c.read[:_CLASSIFY_CHARS] for c in cands], model)
     sc = load_scorer() if scorer is None else (scorer or None)  # scorer=False: the sentence classifier alone
     if sc is not None:
@@ -1144,6 +1161,4 @@ def get_obligations(
         # calibrated P(correct obligation of the right type) replaces the heuristic product (see the model card)
         out = [replace(ms, confidence=round(c, 3), needs_review=c < review_threshold)
                for ms, c in zip(out, sc.confidence(features), strict=True)]
-    if return_features:
-        return out, features  # type: ignore[return-value]
-    return out
+    return out, features

@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any
 
 from .calendar import BusinessCalendar, add_months, month_end, quarter_end, year_end
 from .dates import MONTHS, get_dates
@@ -83,7 +84,7 @@ _ANCHOR_TABLE: list[tuple[str, re.Pattern[str]]] = [
         ("expiration_date", r"\b(?:expiration|expiry|expire|end)\b.{0,40}?\b(?:term|agreement)|\b(?:expiration|expiry)\b|\brenewal\s+date|\bend\s+of\s+(?:the\s+)?(?:then[\s-])?(?:current|initial|renewal|applicable)|\bterm\b"),
         ("termination", r"\bterminat"),
         ("effective_date", r"\beffective\s+date(?!\s+of\s+(?:any|such|the|each|a|an)\s+(?:\w+\s+){0,2}?(?:change|increase|decrease|modification|amendment|termination|assignment|adjustment|revision))|\bcommencement\s+date"),
-        ("signing", r"\bexecution\b(?!\s+of\s+(?:the\s+|any\s+|such\s+|each\s+)?(?:mentioned\s+|said\s+)?(?:services?|works?|orders?|projects?|tasks?|activities))|\bsigning\b|\bdate\s+(?:hereof|of\s+this\s+agreement)|\bexecuted\b|\bsignature|\bcompletion\s+of\s+this\s+(?:agreement|contract)"),
+        ("signing", r"\bexecution\b(?!\s+of\s+(?:the\s+|any\s+|such\s+|each\s+)?(?:[\w-]+\s+){0,2}(?:services?|works?|orders?|projects?|tasks?|activities))|\bsigning\b|\bdate\s+(?:hereof|of\s+this\s+agreement)|\bexecuted\b|\bsignature|\bcompletion\s+of\s+this\s+(?:agreement|contract)"),
         ("acceptance", r"\baccept|\b(?:approv\w*)\s+(?:of\s+)?(?:the\s+|each\s+|such\s+|any\s+|a\s+)?(?:D\d+\b|deliverables?|design|draft|plan|report|document|work\s+product|milestone)|"
                        r"\b(?:client|customer|company|buyer|owner|licensee|purchaser)(?:'s|’s)\s+(?:written\s+)?approval"),
         ("delivery", r"\bdeliver|\bshipment|\bshipping|\bship\b|\bshipped\b|\binstallation|\bdispatch|\barrival\b"),
@@ -104,7 +105,7 @@ _ANCHOR_TABLE: list[tuple[str, re.Pattern[str]]] = [
 def anchor_of(phrase: str) -> str:
     """The anchor a phrase counts from ("receipt of the invoice" → invoice_receipt); ``event`` when unknown."""
     low = phrase.lower()
-    if re.search(r"\bexpiration\s+or\s+(?:earlier\s+)?terminat|\bterminat\w*\s+or\s+expir", low):
+    if re.search(r"\bexpiration\s+or\s+(?:earlier\s+)?terminat|\bterminat\w*\s+or\s+expir|\b(?:has|have|is)\s+(?:been\s+)?(?:expired|terminated)\b", low):
         return "termination"
     for anchor, rx in _ANCHOR_TABLE:
         if rx.search(low):
@@ -331,7 +332,8 @@ def _redacted(text: str) -> list[_Redacted]:
 
 def _relative(text: str) -> list[DueRuleMention]:
     out: list[DueRuleMention] = []
-    for d in [*get_durations(text), *_redacted(text)]:
+    found: list[Any] = [*get_durations(text), *_redacted(text)]  # durations as parsed, and blacked-out ones
+    for d in found:
         before = text[max(0, d.start - 45) : d.start]
         after = text[d.end : d.end + 160]
         if _RATE.match(after):

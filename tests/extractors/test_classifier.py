@@ -132,6 +132,76 @@ def test_shipped_artefact_matches_its_metadata() -> None:
     assert set(meta["labels"]) <= set(clf.LABELS)
 
 
+# --- second stage: evidence scorer and calibration ------------------------------------------------------------------
+
+def _rows() -> tuple[list[dict[str, float]], list[dict[str, float]], list[str]]:
+    """Written rows: classifier output + cues → label; the cue decides between payment and reporting."""
+    probs, cues, labels = [], [], []
+    for i in range(60):
+        kind = ("payment", "reporting", "none")[i % 3]
+        p = dict.fromkeys(clf.LABELS, 0.01)
+        p["payment"] = p["reporting"] = 0.3 if kind != "none" else 0.05
+        p["none"] = 0.3 if kind != "none" else 0.8
+        probs.append(p)
+        cues.append({"verb1=payment": 1.0} if kind == "payment" else {"verb1=reporting": 1.0} if kind == "reporting" else {"no_modal": 1.0})
+        labels.append(kind)
+    return probs, cues, labels
+
+
+def test_scorer_follows_estimator_contract_and_uses_the_cues() -> None:
+    from sklearn.base import clone
+
+    probs, cues, labels = _rows()
+    names = ("verb1=payment", "verb1=reporting", "no_modal", "anchor=invoice")
+    sc = clf.ObligationScorer(names, seed=3)
+    assert clone(sc).get_params() == sc.get_params()
+    assert sc.fit(probs, cues, labels) is sc and hasattr(sc, "type_theta_")
+    out = sc.predict_proba(probs[:3], cues[:3])
+    for row in out:
+        assert set(row) == set(clf.LABELS) and abs(sum(row.values()) - 1.0) < 1e-6
+    assert out[0]["payment"] > out[0]["reporting"] and out[1]["reporting"] > out[1]["payment"]
+    assert out[2]["none"] > 0.5
+    again = clf.ObligationScorer(names, seed=3).fit(probs, cues, labels).predict_proba(probs[:3], cues[:3])
+    assert again == out
+    with pytest.raises(MilestonesError, match="no parameter"):
+        sc.set_params(colour="red")
+
+
+def test_calibration_is_monotone_in_the_evidence() -> None:
+    feats = [clf.ObligationScorer.confidence_features(p, 0.9, 0.9, 1, "own") for p in (0.2, 0.4, 0.6, 0.8, 0.95) for _ in range(8)]
+    correct = [int(i % 8 < k) for k in (1, 3, 5, 7, 8) for i in range(8)]
+    sc = clf.ObligationScorer().fit_calibration(feats, correct)
+    conf = sc.confidence([clf.ObligationScorer.confidence_features(p, 0.9, 0.9, 1, "own") for p in (0.3, 0.6, 0.9)])
+    assert conf[0] < conf[1] < conf[2] and all(0.0 < c < 1.0 for c in conf)
+
+
+def test_missing_scorer_means_classifier_alone(tmp_path: Path) -> None:
+    assert clf.load_scorer(str(tmp_path / "none.joblib")) is None
+    import datetime as dt
+
+    from extractors.obligations import get_obligations
+    from extractors.schema import KeyDates
+    from extractors.text import document_from_text
+
+    doc = document_from_text("1. Customer shall pay each invoice within thirty (30) days after receipt of the invoice.\n", "t")
+    found = get_obligations(doc, KeyDates(), dt.date(2026, 12, 1), scorer=False)
+    assert [m.obligation_type for m in found] == ["payment"]
+
+
+def test_shipped_scorer_matches_its_metadata() -> None:
+    import hashlib
+
+    path = clf.default_scorer_path()
+    meta = json.loads(path.with_suffix(".json").read_text())
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == meta["artefact_sha256"]
+    scorer = clf.load_scorer()
+    assert scorer is not None and scorer.threshold_ == meta["decision_threshold"]
+    from extractors.obligations import CUE_FEATURES
+
+    assert list(scorer.cue_names) == list(CUE_FEATURES) == meta["cue_features"]
+    assert meta["labels_sha256"] == hashlib.sha256((clf._DATA / "cuad_dev_obligations.jsonl").read_bytes()).hexdigest()
+
+
 @pytest.mark.cuad
 @pytest.mark.slow
 def test_shipped_model_is_reproducible_from_the_data() -> None:
@@ -143,3 +213,11 @@ def test_shipped_model_is_reproducible_from_the_data() -> None:
     probe = [e.text for e in ex[:200]]
     rebuilt = clf.train(ex, seed=meta["seed"])
     assert np.allclose(rebuilt.predict_proba(probe), clf.load_model().predict_proba(probe))
+    # the scorer: same folds, same out-of-fold rows, same fit (milestones train does exactly this)
+    scorer, report = clf.build_scorer(CUAD, clf.fold_models(ex, seed=meta["seed"]), seed=meta["seed"])
+    shipped = clf.load_scorer()
+    assert shipped is not None and report["decision_threshold"] == shipped.threshold_
+    probs = clf.predict_proba(probe[:50])
+    cues = [{"verb1=payment": 1.0}] * 50
+    assert np.allclose([list(r.values()) for r in scorer.predict_proba(probs, cues)],
+                       [list(r.values()) for r in shipped.predict_proba(probs, cues)])

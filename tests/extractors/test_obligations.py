@@ -121,12 +121,52 @@ HARD_NEGATIVES = [
     "Source: BETA SYSTEMS LLC, 8-K, 4/18/2017",
     "This Agreement may be executed in counterparts, each of which is an original.",
     "Customer may request additional training from time to time.",
+    # round 2: contract mechanics with a date or a duration that set no dated duty
+    "Any notice under this Agreement shall be deemed to have been duly made five (5) days after deposit in the mail.",
+    "All options granted to the Consultant shall vest monthly over twelve (12) months.",
+    "Any right of the Distributor to use the Marks shall immediately cease upon termination of this Agreement.",
+    "Title and risk of loss shall pass to the Buyer upon delivery of the Products to the carrier.",
+    "If the parties fail to resolve a dispute within thirty (30) days, either party may commence arbitration.",
+    "The help desk will be available twenty-four (24) hours per day, seven (7) days per week.",
+    "If the Receiving Party is required by law to disclose Confidential Information, it shall give the Disclosing Party ten (10) days' prior notice of the disclosure.",
+    "7.3. ANNUAL PAYMENT REVIEW",
+    "Notices shall be effective upon receipt by the addressee.",
 ]
 
 
 @pytest.mark.parametrize("clause", HARD_NEGATIVES, ids=[c[:45] for c in HARD_NEGATIVES])
 def test_hard_negatives(clause: str) -> None:
     assert _obligations(clause) == []
+
+
+CONTEXT = [
+    # (document body after the preamble, [(type, anchor, amount)] expected in text order)
+    ("1. Upon termination of this Agreement, the Distributor shall:\n\n(a) return all samples and sales literature to the Supplier; and\n\n"
+     "(b) cease using the Supplier's trade marks.\n",
+     [("compliance", "termination", None), ("compliance", "termination", None)]),
+    ("8. Effect of Termination\n\n8.1 The Reseller shall immediately return all demonstration units to the Company.\n",
+     [("compliance", "termination", None)]),
+    ("1. Supplier may increase the prices of the Products by giving Customer at least ninety (90) days' prior written notice.\n",
+     [("other", "event", 90)]),
+    ("1. The Seller shall ship the Products within ten (10) days after receipt of an order, and the Buyer shall pay for them within "
+     "thirty (30) days after delivery.\n",
+     [("delivery", "order", 10), ("payment", "delivery", 30)]),
+    ("1. Within [***] days after the Effective Date, the Supplier shall deliver the Master Batch Record to the Buyer.\n",
+     [("delivery", "effective_date", None)]),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), CONTEXT, ids=[b[3:45] for b, _ in CONTEXT])
+def test_duties_that_take_their_time_or_type_from_context(body: str, expected: list) -> None:
+    doc = document_from_text(PREAMBLE + body, "t")
+    found = get_obligations(doc, KD, AS_OF)
+    assert [(m.obligation_type, m.due_rule.anchor, m.due_rule.amount) for m in found] == expected
+
+
+def test_fund_agreement_continuance_is_an_expiration_and_a_yearly_approval() -> None:
+    found = _obligations("This Agreement shall continue in effect for two years from the date hereof and thereafter for successive annual "
+                         "periods, provided that such continuance is specifically approved at least annually by the Board of Directors.")
+    assert sorted((m.obligation_type, m.due_rule.kind) for m in found) == [("compliance", "recurring"), ("expiration", "relative")]
 
 
 def test_auto_renewing_term_gives_no_expiration_milestone() -> None:

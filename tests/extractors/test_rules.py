@@ -65,6 +65,17 @@ RELATIVE = [
     ("Franchisee shall open three stores during the first Contract Year.",
      {"kind": "relative", "amount": 1, "unit": "years", "anchor": "effective_date"}),
     ("The seller shall advise the buyer seven business days in advance.", {"kind": "relative", "amount": 7, "direction": "before"}),
+    # round 2: redacted numbers keep their unit, "receipt" in an invoice sentence, elections with a window
+    ("Supplier shall confirm each order within [***] days after receipt of the purchase order.",
+     {"kind": "relative", "amount": None, "unit": "days", "direction": "within", "anchor": "order"}),
+    ("Payment is due no later than [***] business days prior to the shipment date.",
+     {"kind": "relative", "amount": None, "unit": "business_days", "direction": "before", "anchor": "delivery"}),
+    ("Distributor shall pay all invoices within thirty (30) days of receipt.",
+     {"kind": "relative", "amount": 30, "anchor": "invoice_receipt"}),
+    ("Buyer shall have seventy-two (72) hours from receipt of the notice to elect to participate.",
+     {"kind": "relative", "amount": 72, "unit": "hours", "direction": "within", "anchor": "notice"}),
+    ("Vendor shall give at least sixty (60) days notice of any price increase during a renewal term.",
+     {"kind": "relative", "amount": 60, "direction": "before", "anchor": "event"}),
 ]
 
 RECURRING = [
@@ -81,6 +92,9 @@ RECURRING = [
     ("Contractor shall send status reports on a monthly basis.", {"kind": "recurring", "frequency": "monthly"}),
     ("The parties shall hold executive reviews semi-annually.", {"kind": "recurring", "frequency": "semiannually"}),
     ("Contractor shall deliver a written project status report every two weeks.", {"kind": "recurring", "frequency": "biweekly"}),
+    ("Licensor shall send invoices twice monthly.", {"kind": "recurring", "frequency": "biweekly"}),
+    ("Royalties for a quarter shall be paid within 30 days of the end of that royalty quarter.",
+     {"kind": "recurring", "frequency": "quarterly", "amount": 30, "anchor": "quarter_end"}),
     ("The monthly fee is due within ten (10) days after the end of each calendar month.",
      {"kind": "recurring", "frequency": "monthly", "amount": 10, "anchor": "month_end"}),
     ("Within thirty (30) days after the Effective Date and each anniversary thereof, Contractor shall deliver a certificate of insurance.",
@@ -104,6 +118,12 @@ EVENT = [
     ("In the event this Agreement terminates for any reason, Reseller shall return all samples.", {"anchor": "termination", "direction": "on"}),
     ("The second installment is due upon final acceptance of the System.", {"anchor": "acceptance", "direction": "on"}),
     ("Invoices shall be issued concurrently with shipment of the Products.", {"anchor": "delivery", "direction": "on"}),
+    ("The exit fee shall be paid immediately prior to the transfer of the accounts.", {"anchor": "event", "direction": "before"}),
+    ("Once this Agreement has expired, each party shall destroy the other party's materials.", {"anchor": "termination", "direction": "on"}),
+    ("In case of termination of this Agreement, Contractor shall cooperate in the transfer of the services.",
+     {"anchor": "termination", "direction": "on"}),
+    ("The initial fee is payable on completion of this Agreement.", {"anchor": "signing", "direction": "on"}),
+    ("Before the execution of the additional services, Customer shall pay the package price.", {"anchor": "event", "direction": "before"}),
 ]
 
 
@@ -143,7 +163,13 @@ NO_RULE = [
     "Interest accrues at 1.5% per annum.",
     "The average annual net assets of the Fund are calculated daily.",
     "Licensor may request additional information from time to time.",
+    "The help desk is staffed twenty-four (24) hours per day, seven (7) days per week.",  # a rate, not a deadline
 ]
+
+
+def test_a_condition_on_a_period_end_is_no_schedule() -> None:
+    rules = get_due_rules("Reports are due within 20 days after each quarter end, unless the last day of such quarter is a holiday.")
+    assert [(m.rule.amount, m.rule.anchor) for m in rules] == [(20, "quarter_end")]
 
 
 @pytest.mark.parametrize("text", NO_RULE)
