@@ -870,6 +870,7 @@ _VERB_CUES: list[tuple[str, re.Pattern[str]]] = [
     ("other", re.compile(r"\b(?:increase|decrease|change|modif\w+|revis\w+|adjust\w*)\b[^.;]{0,40}\b(?:prices?|pricing|fees?|rates?|charges?)\b[^.;]{0,80}\bnoti(?:ce|fy)|"
                          r"\b(?:prices?|pricing|fees?|rates?)\b[^.;]{0,30}\b(?:change|increase|decrease|adjustment|revision)s?\b[^.;]{0,80}\bnoti(?:ce|fy)|"
                          r"\bnoti(?:ce|fy)\b[^.;]{0,80}\b(?:price|fee|rate)s?\s+(?:change|increase|decrease)", re.I)),
+    ("delivery", re.compile(r"\b(?:deliver|submit|provide|complete)\w*\s+(?:to\s+\w+\s+)?(?:the\s+|a\s+|its\s+)?(?:final|draft|initial|phase\s+\w+)\s+(?:written\s+)?(?:\w+\s+)?report\b", re.I)),
     ("acceptance", re.compile(r"\baccept(?:ance)?\s+or\s+reject|\breject(?:ion)?\b|revocation\s+of\s+acceptance|\bdeemed\s+(?:to\s+have\s+been\s+)?(?:accepted|approved)|"
                               r"\b(?:approve|disapprove)\s+or\s+|\bapprov\w*\s+or\s+(?:reject|disapprov)|\bclaims?\s+(?:for|relating\s+to|regarding|of)\s+(?:any\s+)?(?:damage|shortage|quantity|defect|non-?conform)|"
                               r"\bnon-?conform\w*|\bacceptance\s+test|\b(?:damage|shortage|quantity|quality|defect)\s+claims?\b|\b(?:inspect|test)\w*\b[^.;]{0,60}\b(?:upon|after|within)\b[^.;]{0,40}\b(?:delivery|receipt|arrival)|\bquality\s+control\s+test", re.I)),
