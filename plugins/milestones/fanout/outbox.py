@@ -80,7 +80,10 @@ _COLS = ("message_id", "occurrence_key", "milestone_id", "contract_id", "channel
 
 
 class OutboxStore:
-    """Reads and writes raw.outbox through one read-write connection (the writer-pool task's)."""
+    """Reads and writes raw.outbox through one read-write connection (the writer-pool task's).
+
+    `table` names another table with the same columns (raw.finance_crm_outbox: invoice requests and CRM
+    updates keep their own rows, so the alert sweep never suppresses them)."""
 
     def __init__(
         self,
@@ -91,7 +94,12 @@ class OutboxStore:
         max_attempts: int = 5,
         backoff: dt.timedelta = dt.timedelta(minutes=15),
         breaker_after: int = 3,
+        table: str = "raw.outbox",
     ) -> None:
+        if table not in ("raw.outbox", "raw.finance_crm_outbox"):
+            raise ValueError(f"{table}: not an outbox table")
+        self.table = table
+        self.entity = table.removeprefix("raw.")  # audit_log.entity
         self.con = con
         self.run_id = run_id
         self.clock = clock
@@ -107,7 +115,7 @@ class OutboxStore:
     # rows ------------------------------------------------------------------------------------------
     def get(self, message_id: str) -> dict[str, Any] | None:
         cur = self.con.execute(
-            f"select {', '.join(_COLS)} from raw.outbox where message_id = ?", [message_id]
+            f"select {', '.join(_COLS)} from {self.table} where message_id = ?", [message_id]
         )
         row = cur.fetchone()
         return dict(zip(_COLS, row, strict=True)) if row else None
@@ -115,7 +123,9 @@ class OutboxStore:
     def _update(self, message_id: str, **values: Any) -> None:
         values["updated_at"] = self.clock()
         sets = ", ".join(f"{k} = ?" for k in values)
-        self.con.execute(f"update raw.outbox set {sets} where message_id = ?", [*values.values(), message_id])
+        self.con.execute(
+            f"update {self.table} set {sets} where message_id = ?", [*values.values(), message_id]
+        )
 
     def record_intents(self, rows: list[dict[str, Any]]) -> None:
         """Insert many pending rows in one commit (keys as in :meth:`record_intent`)."""
@@ -129,7 +139,7 @@ class OutboxStore:
                       threshold: str, kind: str, recipient: str, due_date: dt.date | None, payload: Any) -> None:  # fmt: skip
         now = self.clock()
         self.con.execute(
-            f"insert into raw.outbox ({', '.join(_COLS)}) values ({', '.join('?' for _ in _COLS)})",
+            f"insert into {self.table} ({', '.join(_COLS)}) values ({', '.join('?' for _ in _COLS)})",
             [message_id, occurrence_key, milestone_id, contract_id, channel, threshold, kind, recipient, due_date,
              json.dumps(payload, sort_keys=True, default=str), "pending", 0, None, None, None, None, self.run_id,
              now, None, now],
@@ -141,7 +151,7 @@ class OutboxStore:
             self.con,
             "fanout",
             "suppress",
-            "outbox",
+            self.entity,
             message_id,
             self.run_id,
             None,
@@ -152,7 +162,7 @@ class OutboxStore:
     def suppress_open(self, where: str, params: list[Any], reason: str) -> int:
         """Suppress pending/failed rows matching `where` (e.g. their obligation was completed)."""
         rows = self.con.execute(
-            f"select message_id from raw.outbox where status in ('pending', 'failed') and ({where})", params
+            f"select message_id from {self.table} where status in ('pending', 'failed') and ({where})", params
         ).fetchall()
         for (mid,) in rows:
             self.suppress(mid, reason)
@@ -204,7 +214,7 @@ class OutboxStore:
         with transaction(self.con):
             self._update(msg.message_id, status="sent", external_id=external_id, sent_at=self.clock(), attempts=attempts,
                          transport=transport.name, last_error=None, next_attempt_at=None)  # fmt: skip
-            audit(self.con, "fanout", "send", "outbox", msg.message_id, self.run_id, None,
+            audit(self.con, "fanout", "send", self.entity, msg.message_id, self.run_id, None,
                   {"channel": msg.channel, "transport": transport.name, "recipient": msg.recipient,
                    "external_id": external_id}, self.clock())  # fmt: skip
         self._consecutive[transport.name] = 0
@@ -239,7 +249,7 @@ class OutboxStore:
             return "failed"
         self._update(msg.message_id, status="failed", last_error=str(exc)[:500], attempts=self.max_attempts,
                      next_attempt_at=None)  # fmt: skip
-        audit(self.con, "fanout", "send_refused", "outbox", msg.message_id, self.run_id, None,
+        audit(self.con, "fanout", "send_refused", self.entity, msg.message_id, self.run_id, None,
               {"channel": msg.channel, "error": str(exc)[:500]}, now)  # fmt: skip
         stats.failed += 1
         stats.given_up += 1
@@ -249,7 +259,7 @@ class OutboxStore:
         self._update(
             row["message_id"], status="delivery_unknown", last_error=reason[:500], next_attempt_at=None
         )
-        audit(self.con, "fanout", "delivery_unknown", "outbox", row["message_id"], self.run_id, None,
+        audit(self.con, "fanout", "delivery_unknown", self.entity, row["message_id"], self.run_id, None,
               {"channel": row.get("channel"), "recipient": row.get("recipient"), "reason": reason[:500]},
               self.clock())  # fmt: skip
         log.warning("outbox %s (%s → %s): DELIVERY UNKNOWN — %s", row["message_id"], row.get("channel"),
@@ -257,7 +267,7 @@ class OutboxStore:
 
     def unknown_rows(self) -> list[dict[str, Any]]:
         cur = self.con.execute(
-            f"select {', '.join(_COLS)} from raw.outbox where status = 'delivery_unknown' order by updated_at, message_id"
+            f"select {', '.join(_COLS)} from {self.table} where status = 'delivery_unknown' order by updated_at, message_id"
         )
         return [dict(zip(_COLS, r, strict=True)) for r in cur.fetchall()]
 
