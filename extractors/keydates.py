@@ -696,6 +696,13 @@ def _parse_term(ctx: _Ctx, s: int, e: int, effective: dt.date | None, agreement:
     return None
 
 
+# a clause that opens with the term itself, after its clause number if any ("14.1 The term of this Agreement …")
+_TERM_LEAD = re.compile(
+    r"\s*(?:(?:\d+(?:\.\d+)*\.?|\(?[a-z0-9]{1,3}[.)])\s+)?(?:(?:the\s+)?(?:initial\s+)?term\b|this\s+(?:[\w-]+\s+){0,3}?agreement\s+(?:shall|will|is))",
+    re.I,
+)
+
+
 def _term(ctx: _Ctx, effective: dt.date | None, agreement: dt.date | None) -> tuple[_Term | None, str]:
     """The initial term from the best term clause: one that names this agreement's term and says when it
     ends; a clause under a "Term" heading beats one elsewhere, survival clauses never count."""
@@ -722,7 +729,7 @@ def _term(ctx: _Ctx, effective: dt.date | None, agreement: dt.date | None) -> tu
         score = 2
         if heading:
             score += 3
-        if re.match(r"\s*(?:the\s+)?(?:initial\s+)?term\b|\s*this\s+(?:[\w-]+\s+){0,3}?agreement\s+(?:shall|will|is)", sent, re.I):
+        if _TERM_LEAD.match(sent):
             score += 1
         if t.expiration == "perpetual":
             score -= 1

@@ -13,7 +13,7 @@ import datetime as dt
 
 import pytest
 
-from extractors.keydates import add_duration, explain_key_dates, get_key_dates, next_notice_deadline
+from extractors.keydates import _TERM_LEAD, add_duration, explain_key_dates, get_key_dates, next_notice_deadline
 
 D = dt.date
 PREAMBLE = 'This Distribution Agreement (the "Agreement") is made and entered into as of June 1, 2019 by and between Acme Inc. and Beta LLC.\n\n'
@@ -123,6 +123,10 @@ EXPIRATION = [
     # an initial term followed by evergreen continuation: the initial term still ends
     (EFF + "This Agreement shall continue for an initial term of one (1) year and indefinitely after that until "
      "terminated by either party giving twelve (12) months' notice.", D(2015, 2, 10), "P1Y"),
+    # a clause number before "The term of this Agreement" does not hide it behind a schedule's "Term:" line
+    (EFF + "14.1 The term of this Agreement shall be fifteen (15) years from the Effective Date.\n\nSCHEDULE 1\n\n"
+     "    Term: Three (3) years, after which the parties decide whether to continue the research plan.",
+     D(2029, 2, 10), "P15Y"),
 ]  # fmt: skip
 
 
@@ -147,6 +151,22 @@ EXPIRATION_NONE = [
 @pytest.mark.parametrize("text", EXPIRATION_NONE)
 def test_no_expiration(text: str) -> None:
     assert kd(text).expiration_date is None
+
+
+@pytest.mark.parametrize(
+    ("opening", "leads"),
+    [
+        ("14.1 The term of this Agreement shall be", True),
+        ("(a) The initial term shall", True),
+        ("2. This Agreement shall commence", True),
+        ("Term: three years", True),
+        ("14.1 Terms of payment are", False),
+        ("The terms and conditions", False),
+        ("Thereafter, the term", False),
+    ],
+)
+def test_a_clause_opening_with_the_term_ignores_its_number(opening: str, leads: bool) -> None:
+    assert bool(_TERM_LEAD.match(opening)) is leads
 
 
 # --- renewal ------------------------------------------------------------------------------------------
