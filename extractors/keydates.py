@@ -344,7 +344,9 @@ _SIGNING = re.compile(
 )
 _LATEST = re.compile(r"\blast\b|\blater\b|\blatest\b|most\s+recent|both\s+part|all\s+part|below|beneath", re.I)
 _SUBJECT = re.compile(
-    r"\b(?:agreement|contract|amendment|addendum|term|contract\s+period|license|licence|joint\s+venture)\b[^.;]{0,100}$", re.I
+    r"\b(?:agreement|contract|amendment|addendum|term|contract\s+period|license|licence|joint\s+venture)\b[^.;]{0,100}$"
+    r"|(?<![\w,]\s)(?<![\w,])it\s+(?:shall|will)\s+(?:be\s+)?$",  # "It shall be effective on …" opening a sentence: the contract itself
+    re.I,
 )
 _NOT_A_START = re.compile(
     r"\s*(?:unless|only|if|until|when\s+(?:made|given|received)|at\s+any|immediately|on\s+or\s+(?:after|before)"
@@ -466,7 +468,7 @@ _TERM_SUBJECT = re.compile(
     r"|\b(?:the\s+)?(?:initial|original|primary)\s+term\b"
     r"|\bthe\s+(?:effective\s+)?[\"“]?term[\"”]?\s+(?:\([^)]{0,30}\)\s+)?(?:shall|will|is|commences|begins)"
     r"|[\"“]?\s*(?:initial\s+)?term\s*[\"”]?\s*(?:shall\s+mean|means)|\bcontract\s+period\b|(?-i:\b(?:TERM|Term)\s*:)"
-    r"|\bit\s+shall\s+have\s+a\s+(?:duration|term)\s+of|(?-i:\bTERM\s+OF\s+[A-Z]+\b)"
+    r"|\bit\s+(?:shall|will)\s+(?:[^.;]{0,60}?\band\s+(?:shall|will)\s+)?have\s+a\s+(?:duration|term)\s+of|(?-i:\bTERM\s+OF\s+[A-Z]+\b)"
     r"|\(\s*(?:the\s+)?[\"“]\s*(?:initial\s+)?term\s*[\"”]\s*\)|\bduration\s+of\s+this\b"
     r"|\bthis\s+(?:agreement|contract)\s+is\s+(?:valid|for\s+a\s+(?:term|period))|\bterm\s+of\s+(?:cooperation|the\s+license)"
     r"|\b(?:your|the\s+executive'?s?|the\s+consultant'?s?)\s+(?:employment|engagement|appointment)\b"

@@ -13,7 +13,13 @@ import datetime as dt
 
 import pytest
 
-from extractors.keydates import _TERM_LEAD, add_duration, explain_key_dates, get_key_dates, next_notice_deadline
+from extractors.keydates import (
+    _TERM_LEAD,
+    add_duration,
+    explain_key_dates,
+    get_key_dates,
+    next_notice_deadline,
+)
 
 D = dt.date
 PREAMBLE = 'This Distribution Agreement (the "Agreement") is made and entered into as of June 1, 2019 by and between Acme Inc. and Beta LLC.\n\n'
@@ -72,6 +78,9 @@ EFFECTIVE = [
     (PREAMBLE + "This Agreement shall become effective upon the date first written above.", D(2019, 6, 1)),
     (PREAMBLE + "Effective Date: January 1, 2019\nTermination Date: December 31, 2023", D(2019, 1, 1)),
     (PREAMBLE + "The term of this Agreement shall commence on March 15, 2018 and expire on March 14, 2020.", D(2018, 3, 15)),
+    # a sentence opening with "It shall be effective on DATE" in a term section means the contract
+    (PREAMBLE + "7. Term\n\nThis contract replaces the earlier support annex.\n\nIt shall be effective on 06 October 2019 "
+     "and shall have a duration of two years.", D(2019, 10, 6)),
     # the later signature counts
     ('This Agreement is effective as of the date of the last signature below (the "Effective Date") between A and B.\n\n'
      "By: /s/ A\nTitle: CEO\nDate: May 3, 2016\n\nBy: /s/ B\nTitle: CFO\nDate: May 11, 2016", D(2016, 5, 11)),
@@ -91,6 +100,8 @@ EFFECTIVE_NONE = [
     # boilerplate about counterparts or amendments is not the agreement's start
     PREAMBLE + "No amendment shall be effective unless in writing and signed by both parties.",
     PREAMBLE + "This Agreement may be executed in counterparts and shall become effective when each party has signed a counterpart.",
+    # "it" inside a sentence about something else (a notice) is not the contract
+    PREAMBLE + "Each notice shall be in writing and it shall be effective on 06 October 2020.",
 ]
 
 
@@ -127,6 +138,9 @@ EXPIRATION = [
     (EFF + "14.1 The term of this Agreement shall be fifteen (15) years from the Effective Date.\n\nSCHEDULE 1\n\n"
      "    Term: Three (3) years, after which the parties decide whether to continue the research plan.",
      D(2029, 2, 10), "P15Y"),
+    # "It shall be effective on … and shall have a duration of …" opening a term section speaks of the contract
+    (EFF + "7. Term and termination\n\nThis contract replaces the earlier support annex.\n\nIt shall be effective on "
+     "06 October 2014 and shall have a duration of two years.", D(2016, 10, 6), "P2Y"),
 ]  # fmt: skip
 
 
