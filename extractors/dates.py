@@ -11,6 +11,7 @@ numbers such as "6.1.19" are never dates.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -60,6 +61,7 @@ _ORD_WORD = (
     r"|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth"
     r"|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth)"
 )
+_ORD_FIGURES = rf"(?:\s*\(\s*[0-3]?\d{_SUFFIX}?\s*\))"  # "first (1st)"
 _YEAR = r"(?P<year>(?:19|20)\d{2})(?!\d)"
 _BLANK = r"(?:_{2,}|\[\s*[•●·*_\s]*\s*\]|\(\s*[•●·_\s]*\s*\)|[•●])"  # "____", "[•]", "[ ]", "( )"
 _BLANK_YEAR = rf"(?P<year>(?:19|20)\d{{2}}|(?:19|20)\s*{_BLANK}|{_BLANK})(?!\d)"
@@ -67,11 +69,14 @@ _SEP = r"\s*,?\s*"  # "June 1, 2019", "June 1 , 2019", "June 1,2019", "June 1 20
 
 _FULL = [
     # the 1st day of June, 2019 / this 15th day of March 2004 / 31  day of July 2019 / day of June in the year 2019
-    rf"(?:(?<![\w-])(?:the|this)\s+)?(?:(?<![\d.,/-]){_DAY}|(?<![\w-]){_ORD_WORD})\s+day\s+of\s+{_MONTH}(?:\.\s*|{_SEP})(?:in\s+the\s+year\s+(?:of\s+)?)?{_YEAR}",
+    # the first (1st) day of January, 1996 (a word ordinal with its figures in brackets)
+    rf"(?:(?<![\w-])(?:the|this)\s+)?(?:(?<![\d.,/-]){_DAY}|(?<![\w-]){_ORD_WORD}{_ORD_FIGURES}?)\s+day\s+of\s+{_MONTH}(?:\.\s*|{_SEP})(?:in\s+the\s+year\s+(?:of\s+)?)?{_YEAR}",
     # June 1, 2019 / June 1st, 2019 / Dec. 31 , 2004 / March 18. 2021
     rf"\b{_MONTH}\s*{_DAY}(?:\.\s*|{_SEP}){_YEAR}",
     # 1 June 2019 / 1st of June, 2019 / 31st December, 2004
     rf"(?<![\d.,/-]){_DAY}\s*(?:of\s+)?{_MONTH}{_SEP}{_YEAR}",
+    # the last day of February, 2023 / the last day in June 2019: that month's end
+    rf"(?<![\w-])(?:the\s+)?(?P<last>last)\s+(?:calendar\s+)?day\s+(?:of|in)\s+(?:the\s+month\s+of\s+)?{_MONTH}{_SEP}{_YEAR}",
 ]
 _NUMERIC = [
     # 6/1/19, 06/01/2019, 3-14-18 (month first unless the first number is > 12)
@@ -119,6 +124,8 @@ def _year_number(token: str) -> int:
 
 
 def _day_number(gd: dict[str, str | None]) -> int | None:
+    if gd.get("last") and gd.get("month") and gd.get("year"):
+        return calendar.monthrange(_year_number(gd["year"]), _month_number(gd["month"]))[1]  # type: ignore[arg-type]
     if gd.get("day"):
         return int(gd["day"])  # type: ignore[arg-type]
     word = gd.get("dayword")

@@ -41,6 +41,12 @@ FULL = [
     ("1.4.2011", D(2011, 4, 1)),
     ("2019-06-01", D(2019, 6, 1)),
     ("12/31/99", D(1999, 12, 31)),
+    # a word ordinal with its figures in brackets
+    ("made this second (2nd)  day of March, 1997, by", D(1997, 3, 2)),
+    ("the first (1) day of May, 2001", D(2001, 5, 1)),
+    # "the last day of <month> <year>" is that month's end (leap years included)
+    ("the last day of February, 2024", D(2024, 2, 29)),
+    ("expires on the last day in June 2019", D(2019, 6, 30)),
 ]
 
 
@@ -89,6 +95,10 @@ NEGATIVES = [
     "Sections 2.1.2020",
     "the 30th day after delivery",
     "version 10-12-1",
+    # a month end with no month or year named is not a calendar date
+    "on the last day of the month in which the notice is given",
+    "the last day of each calendar quarter in 2019",
+    "the first (1st) Contract Year",
 ]
 
 
