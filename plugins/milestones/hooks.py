@@ -13,6 +13,13 @@ Connection ids (all optional — a missing one means "use the local outbox" for 
 | milestones_google_calendar  | http                    | password = OAuth access token; extra.calendar_id, base_url |
 | milestones_msgraph          | http                    | login = client id, password = client secret, extra.tenant_id, user (UPN), token_url, base_url — or extra.token |
 | milestones_servicenow       | http                    | host = https://<instance>.service-now.com, login, password (or extra.token); extra.contract_field, service_field, query |
+| milestones_netsuite         | http                    | host = https://<account>.suitetalk.api.netsuite.com/services/rest, password = OAuth 2.0 token; extra.record_type (salesOrder), item_id |
+| milestones_zuora            | http                    | host = https://rest.zuora.com, login = client id, password = client secret (or extra.token) |
+| milestones_salesforce       | salesforce or http      | host = https://<mydomain>.my.salesforce.com, password = OAuth token; extra.api_version, task_external_field, fields, set_stage, owner_id, stages |
+| milestones_hubspot          | http                    | password = private-app token; extra.base_url, key_property, properties, set_stage, owner_id, task_to_deal_type, stages |
+
+The first of netsuite/zuora that is defined takes the draft invoice requests, the first of salesforce/hubspot the
+renewals; without them both go to the local outbox (data/outbox/invoice, crm_update, crm_task).
 """
 
 from __future__ import annotations
@@ -49,6 +56,10 @@ CONN_IDS = {
     "google": "milestones_google_calendar",
     "graph": "milestones_msgraph",
     "servicenow": "milestones_servicenow",
+    "netsuite": "milestones_netsuite",
+    "zuora": "milestones_zuora",
+    "salesforce": "milestones_salesforce",
+    "hubspot": "milestones_hubspot",
 }
 
 
@@ -178,12 +189,67 @@ def _servicenow(conn: Any) -> tuple[ServiceNowClient, ServiceNowOptions]:
     return client, opts
 
 
+def _netsuite(conn: Any) -> Any:
+    from .clients.erp import NetSuiteClient
+    from .fanout.finance import NetSuiteInvoices
+
+    extra = _extra(conn)
+    client = NetSuiteClient(_base_url(conn), conn.password or extra.get("token"), **_http_kw(extra))
+    return NetSuiteInvoices(client, record_type=extra.get("record_type") or "salesOrder",
+                            item_id=str(extra.get("item_id") or "1"))  # fmt: skip
+
+
+def _zuora(conn: Any) -> Any:
+    from .clients.erp import ZuoraClient
+    from .fanout.finance import ZuoraInvoices
+
+    extra = _extra(conn)
+    client = ZuoraClient(_base_url(conn, "https://rest.zuora.com"), client_id=conn.login or None,
+                         client_secret=conn.password or None, token=extra.get("token"), **_http_kw(extra))  # fmt: skip
+    return ZuoraInvoices(client)
+
+
+def _salesforce(conn: Any) -> Any:
+    from .clients.crm import SalesforceClient
+    from .fanout.crm import SalesforceCrm
+
+    extra = _extra(conn)
+    client = SalesforceClient(_base_url(conn), conn.password or extra.get("token"),
+                              api_version=extra.get("api_version") or "v62.0", **_http_kw(extra))  # fmt: skip
+    return SalesforceCrm(client, task_external_field=extra.get("task_external_field") or "Contract_Milestones_Key__c",
+                         fields=extra.get("fields") or None, set_stage=bool(extra.get("set_stage", False)),
+                         owner_id=extra.get("owner_id"), stages=extra.get("stages") or None)  # fmt: skip
+
+
+def _hubspot(conn: Any) -> Any:
+    from .clients.crm import HubSpotClient
+    from .fanout.crm import HubSpotCrm
+
+    extra = _extra(conn)
+    client = HubSpotClient(conn.password or extra.get("token"), base_url=extra.get("base_url") or "https://api.hubapi.com",
+                           **_http_kw(extra))  # fmt: skip
+    return HubSpotCrm(client, key_property=extra.get("key_property") or "contract_milestones_key",
+                      properties=extra.get("properties") or None, set_stage=bool(extra.get("set_stage", False)),
+                      owner_id=extra.get("owner_id"), task_to_deal_type=int(extra.get("task_to_deal_type", 216)),
+                      stages=extra.get("stages") or None)  # fmt: skip
+
+
+_BUSINESS = {"netsuite": ("erp", _netsuite), "zuora": ("erp", _zuora), "salesforce": ("crm", _salesforce),
+             "hubspot": ("crm", _hubspot)}  # fmt: skip
+
+
 def connectors_from(get: Callable[[str], Any | None]) -> Connectors:
     """Connectors from whatever `get(conn_id)` returns (an Airflow Connection or None)."""
     c = Connectors()
     for name, conn_id in CONN_IDS.items():
         conn = get(conn_id)
         if conn is None:
+            continue
+        if name in _BUSINESS:
+            slot, build = _BUSINESS[name]
+            if getattr(c, slot) is None:  # the first one defined wins
+                setattr(c, slot, build(conn))
+            log.info("fan-out: %s via connection %s", name, conn_id)
             continue
         if name == "slack":
             c.slack = _slack(conn)

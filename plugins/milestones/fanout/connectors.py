@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..clients import (
     GoogleCalendarClient,
@@ -40,13 +41,15 @@ class Connectors:
     graph: GraphCalendarClient | None = None
     servicenow: ServiceNowClient | None = None
     servicenow_options: ServiceNowOptions = field(default_factory=ServiceNowOptions)
+    erp: Any = None  # fanout.finance.NetSuiteInvoices | ZuoraInvoices: draft invoice requests
+    crm: Any = None  # fanout.crm.SalesforceCrm | HubSpotCrm: renewal dates, stage suggestion, tasks
 
     @classmethod
     def local(cls) -> Connectors:
         return cls()
 
     def configured(self) -> list[str]:
-        names = ("slack", "teams", "smtp", "jira", "asana", "google", "graph", "servicenow")
+        names = ("slack", "teams", "smtp", "jira", "asana", "google", "graph", "servicenow", "erp", "crm")
         return [n for n in names if getattr(self, n) is not None]
 
     def transports(self, outbox_dir: Path) -> dict[str, Transport]:
