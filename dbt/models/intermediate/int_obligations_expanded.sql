@@ -18,9 +18,13 @@
 -- last day stays on month ends (31 Jan → 28 Feb → 31 Mar).
 {% set renewal_types = "'renewal_notice', 'renewal', 'expiration', 'termination_notice', 'option_exercise'" %}
 
+-- a dependent milestone ("30 days after acceptance of X") takes the date its completed predecessor gives it
 with milestones as (
-    select * from {{ ref('stg_register__milestones') }}
-    where review_status <> 'rejected'
+    select
+        m.* replace (coalesce(m.due_date, d.due_date) as due_date, coalesce(m.rule_date, d.anchor_date) as rule_date)
+    from {{ ref('stg_register__milestones') }} as m
+    left join {{ ref('int_milestone_dependency_dates') }} as d on m.milestone_id = d.milestone_id
+    where m.review_status <> 'rejected'
 ),
 
 terms as (

@@ -22,6 +22,11 @@ dependencies as (
     select * from {{ ref('int_milestone_dependencies') }}
 ),
 
+-- the nearest late milestone further up the chain ("waits on B, which waits on A, overdue")
+chains as (
+    select * from {{ ref('int_milestone_chains') }}
+),
+
 -- a milestone's state as a predecessor: done when every occurrence is, else its earliest pending occurrence
 milestone_states as (
     select
@@ -74,7 +79,8 @@ joined as (
         w.is_default_owner,
         coalesce(
             p.milestone_state in ('overdue', 'lapsed')
-            or (p.milestone_state <> 'completed' and p.next_due_date > o.due_date),
+            or (p.milestone_state <> 'completed' and p.next_due_date > o.due_date)
+            or ch.blocking_milestone_id is not null,
             false
         ) as is_predecessor_late,
         o.due_date,
@@ -88,6 +94,7 @@ joined as (
     left join owners as w on o.milestone_id = w.milestone_id
     left join dependencies as d on o.milestone_id = d.milestone_id
     left join milestone_states as p on d.predecessor_milestone_id = p.milestone_id
+    left join chains as ch on o.milestone_id = ch.milestone_id
 )
 
 select * from joined
