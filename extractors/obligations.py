@@ -184,7 +184,7 @@ def _units(doc: Document) -> list[_Unit]:
     for s in get_sentences(doc.text):
         text = s.text if len(s.text) <= _MAX_UNIT else s.text[:_MAX_UNIT]
         lines = text.split("\n")
-        if (len(lines) >= 2 and all(len(x) < 160 and not _VERB.search(x) for x in lines)
+        if (len(lines) >= 2 and all(len(x) < 160 and not _ROW_VERB.search(x) for x in lines)
                 and sum(1 for x in lines if re.search(r"\d", x)) >= 2):
             pos = s.start
             for line in lines:
@@ -285,6 +285,7 @@ _HEADER = re.compile(
     re.I,
 )
 _TABLE_TITLE = re.compile(r"^(?=.{0,70}$)(?!.*(?:\b(?:shall|must|will|may|is|are|(?:19|20)\d\d)\b|:))\W*[\w ,&/#*()-]{0,60}\b(?:schedule|table|milestones?|deliverables)\b[\w ,&/#*()-]{0,40}\W*$", re.I)
+_TABLE_INTRO = re.compile(r"\b(?:set\s+(?:out|forth)\s+in|following|below)\b[^.;]{0,30}\b(?:table|schedule)\b", re.I)  # "fees are set out in the following fee schedule"
 _ROW_VERB = re.compile(r"\b(?:shall|must|will|may|is|are|be|agrees?|commences?|expires?|ends|continues?|remains?|has|have)\b", re.I)
 _BARE_HOURS = re.compile(r"(?<![\w.])(?P<n>\d{1,3}|one|two|three|four|six|eight|twelve|twenty[\s-]four|forty[\s-]eight|seventy[\s-]two)\s*"
                          r"(?:business\s+)?(?P<u>hours?|hrs?|minutes?|business\s+days?|days?)\b", re.I)
@@ -336,6 +337,18 @@ _TERM_CONTEXT = re.compile(
     re.I,
 )
 _TRIGGER_ANCHORS = {"termination", "signing", "effective_date", "closing", "expiration_date"}
+_DEPENDENCY_ANCHORS = ("phase_completion", "completion", "approval", "acceptance")
+# "acceptance of the related milestone", "receipt of each Deliverable", "its acceptance": a rule applied to every
+# item, not a link to one named predecessor (no depends_on, so nothing dangles)
+_GENERIC_TRIGGER = re.compile(r"\b(?:each|every|any|its|their|such|the\s+(?:related|relevant|corresponding|applicable|respective))\b"
+                              r"|\b(?:a|an)\s+(?:deliverable|milestone)\b", re.I)
+
+
+def _depends_on(rule: DueRule, trigger: str | None) -> str | None:
+    """The predecessor a dependent milestone names ("Client's approval of the Phase 1 Deliverables"), as written."""
+    if rule.anchor not in _DEPENDENCY_ANCHORS or not trigger or _GENERIC_TRIGGER.search(trigger):
+        return None
+    return re.sub(r"\s+", " ", trigger).strip()
 _HEAD_PREFIX = re.compile(r"^\W{0,3}(?:(?:ARTICLE|Article|SECTION|Section)\s+\S+\s*)?(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?\s*)?"
                           r"(?P<h>(?:[A-Z][A-Z&/,'-]+\s+){0,5}[A-Z][A-Z&/'-]+(?=\s+[A-Z]?[a-z(])|(?:[A-Z][a-z]+[ &/,-]*){1,5}(?=[.:]\s))")
 
@@ -403,7 +416,8 @@ def _candidates(units: Sequence[_Unit], sections: Sequence[Any] = ()) -> list[_C
             header = None
         low = u.text.lower()
         own_duty = bool(_DUTY.search(u.text))
-        if (own_duty and len(u.text) < 600 and _HEADER.search(u.text)) or (len(u.text) <= 75 and _TABLE_TITLE.match(u.text)):
+        if ((own_duty or _TABLE_INTRO.search(u.text)) and len(u.text) < 600 and _HEADER.search(u.text)) or (
+                len(u.text) <= 75 and _TABLE_TITLE.match(u.text)):
             header, header_age = u.text, 0
         is_item = bool(_ITEM_START.match(u.text)) or (prev is not None and bool(_BARE_MARK.match(prev.text)))
         if lead is not None and (u.start - lead.end > 2500 or _NEW_CLAUSE.match(u.text)):
@@ -1154,7 +1168,7 @@ def _extract(
                     amount=amount,
                     currency=currency,
                     percentage=pct,
-                    depends_on=m.trigger if rule.anchor in ("phase_completion", "completion", "approval", "acceptance") else None,
+                    depends_on=_depends_on(rule, m.trigger),
                 )
             )
             features.append(calib)
