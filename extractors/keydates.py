@@ -91,7 +91,9 @@ def next_notice_deadline(
 # --- text helpers -----------------------------------------------------------------------------------
 _FOOTER = re.compile(r"Source:[^\n]{0,200}?\d{1,2}/\d{1,2}/\d{4}")  # EDGAR filing stamps in CUAD texts
 _SENT_END = re.compile(
-    r"(?:[.;!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9(])(?!(?:19|20)\d\d\b)|\n\s*\n|\f"
+    r"(?:[.;!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9(])(?!(?:19|20)\d\d\b)"
+    # a blank line ends a sentence, unless a lower-case word carries it on (a page break mid-sentence: "for 12\n\n\nmonths, each")
+    r"|\n\s*\n(?!\s*(?!(?:[ivx]+|[a-z])[.)])[a-z])|\f"
     r"|\n(?=[ \t]*(?:\d+(?:\.\d+)+\.?|\d{1,2}\.|\([a-z0-9]{1,3}\)|ARTICLE|Article|SECTION|Section\s+\d)\s)"  # a numbered line starts a clause
     r"|[ \t]{2,}(?=(?:\d+\.\d+(?:\.\d+)*\.?|ARTICLE|SECTION)\s))"  # the same in texts whose line breaks became spaces
 )
@@ -498,7 +500,7 @@ _NOT_TERM_CLAUSE = re.compile(
 _RANGE_ONLY = re.compile(r"(?:to|[-–])(?:\s+the)?", re.I)  # "to" ends a term only after a start date ("from X to Y")
 _YEAR_END = re.compile(r"(?:until|through|to)\s+the\s+end\s+of\s+(?:calendar\s+(?:year\s+)?|the\s+year\s+)?(?P<year>(?:19|20)\d\d)\b", re.I)
 _RENEWAL_VERB = re.compile(
-    r"\brenew|\bextension|(?:automatically|may|option\s+to|right\s+to)\s+(?:be\s+)?extend"
+    r"\brenew|\bextension|(?:automatically|may|option\s+to|right\s+to)\s+(?:be\s+)?extend|\bprolong|\bextended\s+automatically"
     r"|\bextend\w*\s+(?:\w+\s+){0,4}?for\s+(?:an?\s+|one\s+)?(?:additional|further|successive|renewal|subsequent)",
     re.I,
 )
@@ -550,7 +552,7 @@ _ANCHOR = re.compile(
     r"|date\s+(?:hereof|of\s+(?:this\s+|the\s+)?(?:agreement|execution|signature)"
     r"|first\s+(?:above\s+)?(?:written|set\s+forth|stated))|execution|signing|date\s+of\s+the\s+last\s+signature"
     r"|(?P<other>(?-i:[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}\s+[Dd]ate)|first\s+\w+|launch|in-service|completion|delivery|installation"
-    r"|acceptance|closing|[\w\s']{0,40}?(?:in-service|launch)"
+    r"|acceptance|closing|[\w\s']{0,40}?(?:in-service|launch)|date\s+of\s+(?:such|any|each|that)\s+(?!execution|signing|signature)\w+"
     r"|date\s+(?:on\s+which\s+|that\s+|when\s+)?(?:the\s+|a\s+|an\s+)?(?!hereof|of\b|first\b)[\w\s'@-]{1,60}?\s+(?:becomes|is|has|are|was)\b))",
     re.I,
 )
@@ -753,7 +755,7 @@ def _term(ctx: _Ctx, effective: dt.date | None, agreement: dt.date | None) -> tu
 _RENEW_WORDS = ("renew", "extend", "extension", "to year", "to-year", "to month", "to-month", "evergreen", "tacit",
                 "thereafter", "indefinite", "prolong")  # fmt: skip
 _RENEWAL_CUE = re.compile(
-    r"automatic(?:ally)?\s+(?:be\s+)?(?:renew|extend|extension|continu)|automatic\s+[\w\s()-]{0,20}?(?:renewal|extension)s?\b|\brenew(?:al|ed|s|able|ing)?\b"
+    r"automatic(?:ally)?\s+(?:be\s+)?(?:renew|extend|extension|continu)|(?:renewed|extended|prolonged)\s+automatically|automatic\s+[\w\s()-]{0,20}?(?:renewal|extension)s?\b|\brenew(?:al|ed|s|able|ing)?\b"
     r"|\b(?:shall|will|may)\s+(?:\w+\s+){0,2}?(?:be\s+)?extend|\bextension\s+(?:term|period)|\bextended\s+term"
     r"|(?:year|month)[\s-]+to[\s-]+(?:year|month)|\bevergreen|\btacit"
     r"|\bthereafter\b[^.;]{0,80}\bcontinu"

@@ -15,6 +15,7 @@ import pytest
 
 from extractors.keydates import (
     _TERM_LEAD,
+    _sentence,
     add_duration,
     explain_key_dates,
     get_key_dates,
@@ -138,6 +139,9 @@ EXPIRATION = [
     (EFF + "14.1 The term of this Agreement shall be fifteen (15) years from the Effective Date.\n\nSCHEDULE 1\n\n"
      "    Term: Three (3) years, after which the parties decide whether to continue the research plan.",
      D(2029, 2, 10), "P15Y"),
+    # "the date of its execution" is the signing, not an event
+    (EFF + "This Agreement shall continue in effect for a period of one year from the date of its execution.",
+     D(2015, 2, 10), "P1Y"),
     # "It shall be effective on … and shall have a duration of …" opening a term section speaks of the contract
     (EFF + "7. Term and termination\n\nThis contract replaces the earlier support annex.\n\nIt shall be effective on "
      "06 October 2014 and shall have a duration of two years.", D(2016, 10, 6), "P2Y"),
@@ -159,12 +163,31 @@ EXPIRATION_NONE = [
     EFF + "The term of this Agreement shall be ten (10) years, which shall commence on the date upon which the "
     "Company delivers the last Sample.",
     EFF + "The parties shall meet every three (3) months.",
+    # counted from an event ("after the date of such transfer"), not from the contract's start
+    EFF + "The term of this Agreement and the covenants shall remain in effect for a period of ten (10) years after "
+    "the date of such transfer.",
 ]
 
 
 @pytest.mark.parametrize("text", EXPIRATION_NONE)
 def test_no_expiration(text: str) -> None:
     assert kd(text).expiration_date is None
+
+
+@pytest.mark.parametrize(
+    ("text", "joined"),
+    [
+        # a blank line ends a sentence ...
+        ("The term is one year\n\nThe fees are due monthly.", False),
+        ("The parties agree as follows\n\na. Supplier shall deliver the goods.", False),
+        ("The parties agree as follows\n\n(ii) Supplier shall deliver the goods.", False),
+        # ... unless a lower-case word carries the sentence on over a page break
+        ("It shall be extended for a period of 12\n\n\n\n     months, each extension starting at the end of the term.", True),
+    ],
+)
+def test_page_breaks_inside_a_sentence_do_not_split_it(text: str, joined: bool) -> None:
+    start, end = _sentence(text, 5)
+    assert (text.rstrip(".")[-6:] in text[start:end]) is joined
 
 
 @pytest.mark.parametrize(
@@ -209,6 +232,10 @@ RENEWAL = [
      "upon thirty (30) days' prior written notice.", "perpetual", True, "P30D"),
     (TERM5 + "The Initial Term shall automatically be extended for an additional period of half a year unless either "
      "party provides written notice at least 60 days prior to the end of such period.", "P6M", True, "P60D"),
+    # a page break in mid-sentence ("for a period of 12 / months") does not end it; "extended automatically" word order
+    (TERM5 + "Thereafter this Agreement shall be prolonged, or further extended automatically, for a period of 12\n\n\n\n"
+     "     months each, unless either party serves written notice of termination at least 65 days prior to the end of "
+     "the then current term.", "P12M", True, "P65D"),
 ]  # fmt: skip
 
 
