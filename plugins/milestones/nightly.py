@@ -102,7 +102,11 @@ def plan(
         with open_register(warehouse) as con:  # read-write open also migrates; runs in the writer pool
             known = known_documents(con)
             held = quarantined_hashes(con)
-    files = sorted(p for p in inbox.rglob("*") if p.is_file() and not p.name.startswith("."))
+    from .evidence import evidence_folder
+
+    evidence_dir = evidence_folder(inbox)  # completion evidence lives beside the contracts, never read as one
+    files = sorted(p for p in inbox.rglob("*")
+                   if p.is_file() and not p.name.startswith(".") and evidence_dir not in p.parents)  # fmt: skip
     first_by_hash: dict[str, str] = {}
     todo: list[dict[str, Any]] = []
     skipped: list[str] = []
@@ -282,6 +286,7 @@ class RunSummary:
     soft_deleted: int
     gate_failed_batches: int
     amendments: dict[str, Any] = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -354,12 +359,16 @@ def load(
             milestones_loaded=stats.milestones_inserted + stats.milestones_updated,
         )  # fmt: skip
         con.execute("commit")
+        from .evidence import scan_for_run  # own transaction: evidence files read, obligations judged
+
+        evidence = scan_for_run(con, run_id, logical_date, manifest["inbox"], manifest["warehouse"]).to_dict()
     summary = RunSummary(
         run_id=run_id, logical_date=logical_date.isoformat(), seen=manifest["seen"], processed=len(extractions),
         skipped=len(manifest["skipped"]), quarantined=len(bad_docs), duplicates=len(manifest["duplicates"]),
         milestones_inserted=stats.milestones_inserted, milestones_updated=stats.milestones_updated,
         milestones_removed=stats.milestones_removed, soft_deleted=deleted, gate_failed_batches=len(failed_batches),
         amendments={k: v for k, v in amended.__dict__.items() if k != "notes"} | {"notes": amended.notes[:20]},
+        evidence=evidence,
     )  # fmt: skip
     (Path(manifest_path).parent / "load_summary.json").write_text(json.dumps(summary.to_dict(), indent=1))
     return summary

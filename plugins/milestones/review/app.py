@@ -24,6 +24,7 @@ from .api import router as api_router
 from .auth import AuthError
 from .config import ReviewConfig, get_config
 from .errors import HttpError
+from .evidence_api import router as evidence_router
 from .store import Store, WarehouseBusy, WarehouseMissing
 from .ui import render_error, render_login
 from .ui import router as ui_router
@@ -127,6 +128,7 @@ def create_app(config: ReviewConfig | None = None) -> FastAPI:
                     "credentials (inside the api-server) can get in")  # fmt: skip
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     app.include_router(api_router)
+    app.include_router(evidence_router)
     app.include_router(ui_router)
 
     @app.exception_handler(AuthError)
