@@ -940,6 +940,15 @@ def _renewal_period(sent: str, cue_at: int, initial: str | None) -> str | None:
     return None
 
 
+# the renewal period blacked out in the filing ("renew for additional successive [***] terms"): the contract renews
+# by itself, for a period we cannot read
+_REDACTED_PERIOD = re.compile(
+    r"\bfor\s+(?:(?:a|an|one|additional|successive|further|subsequent|consecutive|renewal)\s+)*"
+    r"(?:\[\s*\*+\s*\]|\*{3,}|\[\s*(?:redacted|omitted)\s*\]|\[\s*[•●_]*\s*\]|_{3,})",
+    re.I,
+)
+
+
 def _renewal(ctx: _Ctx, term: _Term | None) -> tuple[_Renewal | None, str, str]:
     """The renewal clause: its period, whether it renews by itself, and the notice that stops it."""
     text = ctx.text
@@ -975,7 +984,8 @@ def _renewal(ctx: _Ctx, term: _Term | None) -> tuple[_Renewal | None, str, str]:
         period = _renewal_period(sent, m.start() - s, initial)
         if evergreen and (period is None or period == initial):
             period = "perpetual"
-        if period is None:
+        redacted = period is None and bool(_REDACTED_PERIOD.search(sent, m.start() - s))
+        if period is None and not redacted:
             continue
         clause = sent[max(0, min(m.start() - s, pred.start() if pred else len(sent)) - 80) :]
         if _AUTO_STRONG.search(clause):
@@ -984,6 +994,8 @@ def _renewal(ctx: _Ctx, term: _Term | None) -> tuple[_Renewal | None, str, str]:
             auto = False
         else:
             auto = bool(_WILL.search(clause))
+        if redacted and not auto:
+            continue  # a blacked-out period only tells us something when the renewal happens by itself
         score = 2 + (2 if auto else 0) + (1 if _notice_in(text, s, e) else 0)
         if term is not None and 0 <= s - term.start <= 1500:
             score += 2

@@ -236,11 +236,15 @@ RENEWAL = [
     (TERM5 + "Thereafter this Agreement shall be prolonged, or further extended automatically, for a period of 12\n\n\n\n"
      "     months each, unless either party serves written notice of termination at least 65 days prior to the end of "
      "the then current term.", "P12M", True, "P65D"),
+    # a blacked-out period: it renews by itself, for a period the filing does not show
+    (TERM5 + "Unless terminated earlier, this Agreement will automatically renew for additional successive [***] terms "
+     "unless either party gives notice of non-renewal at least [***] prior to the end of the then-current term.",
+     None, True, None),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(("text", "term", "auto", "notice"), RENEWAL, ids=range(len(RENEWAL)))
-def test_renewal(text: str, term: str, auto: bool, notice: str | None) -> None:
+def test_renewal(text: str, term: str | None, auto: bool, notice: str | None) -> None:
     out = kd(text)
     assert (out.renewal_term, out.auto_renewal, out.renewal_notice_period) == (term, auto, notice)
 
@@ -255,6 +259,8 @@ RENEWAL_NONE = [
     TERM5 + "Supplier shall renew its insurance policies annually for successive one (1) year periods.",
     # "shall extend for" states the term itself
     EFF + "The Contract Term shall extend for a period of fifty (50) years.",
+    # a blacked-out period in an optional renewal says nothing about how it renews
+    TERM5 + "Distributor shall have the option to renew this Agreement for an additional [***] period by written notice.",
 ]
 
 
