@@ -922,7 +922,7 @@ def _renewal_period(sent: str, cue_at: int, initial: str | None) -> str | None:
             continue
         if _CAP_BEFORE.search(sent[max(0, dm.start - 25) : dm.start]):
             continue
-        if re.match(r"\s*(?:prior|before|after|following|from|of\s+(?:receipt|the\s+date))\b", sent[dm.end : dm.end + 20], re.I):
+        if re.match(r"\s*(?:immediately\s+)?(?:prior|before|after|following|preceding|from|of\s+(?:receipt|the\s+date))\b", sent[dm.end : dm.end + 30], re.I):
             continue
         if not (dm.unit in ("years", "months", "weeks", "quarters") or (dm.unit == "days" and dm.amount >= 30)):
             continue

@@ -261,6 +261,9 @@ RENEWAL_NONE = [
     EFF + "The Contract Term shall extend for a period of fifty (50) years.",
     # a blacked-out period in an optional renewal says nothing about how it renews
     TERM5 + "Distributor shall have the option to renew this Agreement for an additional [***] period by written notice.",
+    # a look-back window ("the six years immediately preceding") is not a renewal period
+    EFF + "This license will continue in effect until the last Patent expires and for any additional period thereafter "
+    "in which a party may sue for infringement committed during the six years immediately preceding the suit.",
 ]
 
 
