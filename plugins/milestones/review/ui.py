@@ -19,6 +19,7 @@ from extractors.errors import DocumentError
 from extractors.schema import OBLIGATION_TYPES
 from extractors.text import page_at
 
+from ..evidence import attach_to_milestones
 from . import decisions as dec
 from . import queries as q
 from . import settings as st
@@ -198,6 +199,7 @@ async def contract_view(request: Request, contract_id: str, principal: Viewer) -
             if contract is None:
                 return None, [], [], [], "", snap, None, st.DEFAULTS
             ms = q.get_contract_milestones(con, contract_id)
+            attach_to_milestones(con, contract_id, ms)  # completion evidence status per obligation
             audit_rows = q.get_contract_audit(con, contract_id, 300)
             timeline, source = q.get_timeline(con, contract_id)
             return contract, ms, audit_rows, timeline, source, snap, latest_logical_date(con), \
