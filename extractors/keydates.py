@@ -543,6 +543,12 @@ _END_CUE = re.compile(
     r"\s*(?:the\s+)?(?:(?:later|earlier)\s+of\s+(?:\(?[a-z0-9]{1,3}\)\s*)?)?(?:the\s+)?$",
     re.I,
 )
+# a dated item in a list of alternatives for the end ("shall expire upon the later of: (a) … and (b) the last day in
+# February, 2023"): the date the clause schedules the end for
+_LIST_ITEM_BEFORE = re.compile(r"(?:\band|\bor|[,;])\s*\(\s*(?:[b-f]|ii|iii|iv|[2-6])\s*\)\s*(?:the\s+)?$", re.I)
+_LATER_OF = re.compile(
+    r"(?:expir|terminat|end|conclud|continu)\w*[^.;]{0,60}?\b(?:later|earlier|latest|earliest|first)\s+(?:of|to\s+occur)\b", re.I
+)
 _START_CUE = re.compile(
     r"(?:commenc\w*|begin\w*|start\w*|effective|from|as\s+of|term\s*:|period\s*:)\s*(?:on|as\s+of|with)?\s*(?:the\s+)?$", re.I
 )
@@ -635,6 +641,8 @@ def _parse_term(ctx: _Ctx, s: int, e: int, effective: dt.date | None, agreement:
     for d in dates:
         left = text[max(s, d.start - 45) : d.start]
         m = _END_CUE.search(left)
+        if m is None and _LIST_ITEM_BEFORE.search(left) and _LATER_OF.search(text, s, d.start):
+            m = _LIST_ITEM_BEFORE.search(left)  # "expire upon the later of: (a) the end of the season and (b) DATE"
         if d.value != start_date and m and (start_date is not None or not _RANGE_ONLY.fullmatch(m.group(0).strip())):
             base = start_date or effective or agreement
             initial = _iso_between(base, d.value) if base and d.value and d.value > base else None

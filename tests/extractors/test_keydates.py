@@ -139,6 +139,12 @@ EXPIRATION = [
     (EFF + "14.1 The term of this Agreement shall be fifteen (15) years from the Effective Date.\n\nSCHEDULE 1\n\n"
      "    Term: Three (3) years, after which the parties decide whether to continue the research plan.",
      D(2029, 2, 10), "P15Y"),
+    # the dated item of "the later of: (a) <event> and (b) <date>" is the end the clause schedules
+    (EFF + "The term of this Agreement shall commence on the Effective Date and shall expire upon the later of: (a) the "
+     "conclusion of the 2016 racing season and (b) the last day in February, 2017.", D(2017, 2, 28), None),
+    # a dated list item that is not an alternative for the end is not the expiration
+    (EFF + "The term of this Agreement shall be five (5) years, and the fee is paid in two parts: (a) on signing and "
+     "(b) on March 1, 2015.", D(2019, 2, 10), "P5Y"),
     # "the date of its execution" is the signing, not an event
     (EFF + "This Agreement shall continue in effect for a period of one year from the date of its execution.",
      D(2015, 2, 10), "P1Y"),
