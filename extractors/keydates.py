@@ -371,6 +371,7 @@ _FOREIGN_PERIOD = re.compile(
     r"\s*(?:of\s+time\s+)?$",
     re.I,
 )
+_COUNTED_FROM = re.compile(r"\b(?:from|after|following|before|prior\s+to|since|until|of)\s+(?:the\s+)?[\"“”']{0,2}(?:effective|commencement)", re.I)
 _EFF_WORDS = ("effect", "commenc", "begin", "start", "force")
 
 
@@ -402,6 +403,8 @@ def _effective_date(ctx: _Ctx, agreement: dt.date | None) -> tuple[dt.date | Non
         value: dt.date | None = None
         found = False
         if kind == "label":
+            if _COUNTED_FROM.search(m.group("label")):
+                continue  # "(6 Months from the Effective Date)" counts from the date, it does not name one
             before = ctx.dates_in(max(s, m.start() - 80), m.start())
             after_is = [d for d in ctx.dates if m.end() <= d.start < m.end() + 25]
             if before:

@@ -101,6 +101,8 @@ EFFECTIVE_NONE = [
     # boilerplate about counterparts or amendments is not the agreement's start
     PREAMBLE + "No amendment shall be effective unless in writing and signed by both parties.",
     PREAMBLE + "This Agreement may be executed in counterparts and shall become effective when each party has signed a counterpart.",
+    # a bracket that counts from the Effective Date does not name it
+    PREAMBLE + "INITIAL PERIOD: April 15, 2020 through October 15, 2020 (6 Months from the Effective Date)",
     # "it" inside a sentence about something else (a notice) is not the contract
     PREAMBLE + "Each notice shall be in writing and it shall be effective on 06 October 2020.",
 ]
