@@ -14,6 +14,9 @@ create exactly one run per date (asset events alone may be coalesced into fewer 
    no mass soft-delete, plausible values); critical → quarantined, nothing published.
 3. `dbt` — astronomer-cosmos task group: every model, seed and snapshot as its own task with `--vars as_of`,
    then one `dbt test` task (data tests incl. relationships and source tests, unit tests).
+   Inside it, `score_late_risk` runs after `fct_obligations` and before `mart_at_risk`: the late-risk model
+   (milestones.risk), fitted on `raw.obligation_history` as known on `as_of`, scores the open occurrences into
+   `raw.obligation_risk`, which `mart_at_risk` shows (score, reasons, `high_late_risk`).
 4. `quality_gate_marts` — GX on every mart (plausibility, all marts built for this `as_of`).
 5. `publish` — the marts as Parquet under `data/published/history/as_of=<date>/`, and an atomic DuckDB
    1.5-format copy to `data/published/warehouse.duckdb`, emitting `published_warehouse` (→ `obligation_fanout`).
@@ -23,8 +26,8 @@ create exactly one run per date (asset events alone may be coalesced into fewer 
    marks a run that did not publish as failed, which frees the turn.
 
 Reads: `raw.*`. Writes: `staging.*`, `intermediate.*`, `marts.*`, `snapshots.*`, `reference.*`,
-`raw.model_runs`, `raw.quality_results`, `raw.quarantine`, the published copy, GX Data Docs in
-`data/gx/data_docs/`, the dbt catalog. Every task that opens the warehouse runs in the one-slot
+`raw.model_runs`, `raw.quality_results`, `raw.quarantine`, `raw.obligation_risk`, the published copy, GX Data
+Docs in `data/gx/data_docs/`, the dbt catalog. Every task that opens the warehouse runs in the one-slot
 `duckdb_writer` pool; one run at a time (`max_active_runs=1`; backfills with `--max-active-runs 1`).
 """
 
@@ -125,6 +128,15 @@ def register_models():
         },
     )
 
+    # between fct_obligations and mart_at_risk: mart_at_risk reads the scores of this as_of (issue #9 part 5)
+    @task(pool=WRITER_POOL)
+    def score_late_risk(as_of: str) -> int:
+        import datetime as dt
+
+        from milestones.risk import score_register
+
+        return score_register(get_paths().warehouse, dt.date.fromisoformat(as_of))
+
     @task(pool=WRITER_POOL)
     def quality_gate_marts(as_of: str) -> list[dict]:
         import datetime as dt
@@ -171,6 +183,7 @@ def register_models():
     docs = dbt_docs(as_of)
     chain = as_of >> wait_for_turn() >> quality_gate_register(as_of) >> dbt >> quality_gate_marts(as_of)
     chain >> published >> docs >> finish_run()
+    dbt.children["dbt.fct_obligations_run"] >> score_late_risk(as_of) >> dbt.children["dbt.mart_at_risk_run"]
 
 
 register_models()

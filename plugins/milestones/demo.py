@@ -161,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     log_dir = get_paths().data / "logs" / f"demo-{as_of.isoformat()}"
     fanout_before = _outbox_count()
+    from .risk_history import load_demo_history  # the late-risk model's past (synthetic, seeded; issue #9)
+
+    print(f"late-risk history: {load_demo_history(get_paths().warehouse, as_of)} completed obligations (synthetic)")
     for i, dag_id in enumerate(DAGS, 1):
         print(f"[{i}/{len(DAGS)}] airflow dags test {dag_id} {as_of} …", flush=True)
         elapsed = run_dag(dag_id, as_of, env, log_dir)
