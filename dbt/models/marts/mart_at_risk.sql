@@ -6,10 +6,26 @@
 --   predecessor_late           the milestone it depends on is overdue/lapsed, or now due after it
 --   unreviewed_low_confidence  confidence below `review_threshold`, no reviewer has confirmed it yet, and it is
 --                              undated or due within `review_horizon_days` (later occurrences wait their turn)
--- late_risk_score is reserved for a learned late-risk model (null until one exists).
+--   high_late_risk             open, and the late-risk model (plugins/milestones/risk.py) puts its chance of
+--                              completing late at `late_risk_threshold` or more
+-- late_risk_score / late_risk_reasons: the model's calibrated probability and its top reasons for every open
+-- occurrence it scored for this as_of (whatever the row's reason; null when not scored).
 with obligations as (
     select * from {{ ref('fct_obligations') }}
     where obligation_status in ('open', 'overdue', 'awaiting_trigger')
+),
+
+late_risk as (
+    select * from {{ ref('stg_register__obligation_risk') }}
+),
+
+scored as (
+    select
+        o.*,
+        k.late_risk_reasons,
+        k.late_risk_score
+    from obligations as o
+    left join late_risk as k on o.occurrence_id = k.occurrence_id and o.as_of_date = k.as_of_date
 ),
 
 reasons as (
@@ -53,6 +69,16 @@ reasons as (
         review_status in ('pending', 'rereview')
         and confidence < {{ var('review_threshold') }}
         and (due_date is null or days_until_due <= {{ var('review_horizon_days') }})
+    union all
+    select
+        occurrence_id,
+        'high_late_risk' as risk_reason,
+        'late-risk score ' || cast(round(late_risk_score, 2) as varchar)
+        || coalesce(': ' || nullif(late_risk_reasons, ''), '') as risk_detail
+    from scored
+    where
+        obligation_status = 'open'
+        and late_risk_score >= {{ var('late_risk_threshold', 0.5) }}
 ),
 
 final as (
@@ -74,13 +100,14 @@ final as (
         o.review_status,
         o.predecessor_milestone_id,
         o.predecessor_status,
+        o.late_risk_reasons,
         o.confidence,
         o.days_until_due,
-        cast(null as double) as late_risk_score,
+        o.late_risk_score,
         o.due_date,
         o.as_of_date
     from reasons as r
-    inner join obligations as o on r.occurrence_id = o.occurrence_id
+    inner join scored as o on r.occurrence_id = o.occurrence_id
 )
 
 select * from final
