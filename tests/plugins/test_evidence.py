@@ -212,3 +212,23 @@ def test_nightly_load_runs_the_evidence_scan(tmp_path: Path, certs: dict[str, Pa
     summary = load(result.manifest, outputs).to_dict()
     assert summary["evidence"]["files"] == 1 and summary["evidence"]["statuses"]["evidence_insufficient"] == 1
     assert _insurance(wh)[0] == "evidence_insufficient"
+
+
+@pytest.mark.slow
+def test_mart_obligation_evidence_builds_with_its_contract(env: dict[str, Path], certs: dict[str, Path]) -> None:
+    """dbt build +mart_obligation_evidence on the judged register: enforced contract, data tests green, and
+    the mart carries the status and reason the scan stored."""
+    from tests.dbt.warehouse_helpers import dbt
+
+    _drop(env, certs["certificate_low_limit.pdf"])
+    _scan(env)
+    # cautious: only tests whose every parent is selected (not other marts' relationship tests)
+    res = dbt(env["warehouse"], "build", "--select", "+mart_obligation_evidence", "--resource-type", "seed", "model",
+              "test", "--indirect-selection", "cautious")  # fmt: skip
+    assert res.returncode == 0, res.stdout[-4000:]
+    rows = _q(env["warehouse"], "select obligation_type, evidence_status, evidence_reason, evidence_file_name, "
+                                "is_evidence_ok from marts.mart_obligation_evidence where obligation_type = 'insurance'")
+    assert len(rows) == 1
+    kind, status, reason, file_name, ok = rows[0]
+    assert (kind, status, file_name, ok) == ("insurance", "evidence_insufficient", "certificate_low_limit.pdf", False)
+    assert "below the contract minimum" in reason
