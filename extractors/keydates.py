@@ -213,7 +213,7 @@ _DOC_NOUN = (
 # the nearest document named before a date, with its determiner: "this Agreement" is ours, "that certain
 # Merger Agreement" or "the Development Agreement" is another one
 _NAMED_DOC = re.compile(
-    rf"\b(?P<det>this|these|that\s+certain|the|an?|said|such|existing|original|prior|previous|underlying|its|their|our)\s+"
+    rf"\b(?P<det>this|these|that(?:\s+certain)?|the|an?|said|such|existing|original|prior|previous|underlying|its|their|our)\s+"
     rf"(?:(?!(?:this|these|the|that|an?|its|their|our)\b)[\w&'.,/-]+\s+){{0,7}}?{_DOC_NOUN}\b",
     re.I,
 )
@@ -231,8 +231,16 @@ def _other_agreement(left: str) -> bool:
     det = last.group("det").lower()
     if det in ("this", "these"):
         return False
-    between = left[last.end() :]
-    return bool(_DATE_VERB.search(between)) and len(between) < 120 and not re.search(r"[.;]\s+[A-Z]", between)
+    tail = _TITLE_TAIL.match(left, last.end())  # "that Software License, Customization, and Maintenance Agreement"
+    between = left[tail.end() if tail else last.end() :]
+    return bool(_DATE_VERB.search(between)) and len(between) < 120 and not _STOP_IN_BETWEEN.search(between)
+
+
+_TITLE_TAIL = re.compile(
+    r"(?:,?\s+(?:and\s+|&\s+)?(?-i:[A-Z][\w-]*))*\s+(?-i:Agreement|AGREEMENT|Contract|License|Licence|Lease|Amendment)\b"
+)
+# a sentence stop between the named document and its date; abbreviations ("ref.", "No.", "N. A.") are not stops
+_STOP_IN_BETWEEN = re.compile(r"(?<!\bref)(?<!\bno)(?<!\bnr)(?<!\bart)(?<!\b[A-Z])[.;]\s+[A-Z]")
 
 
 _PAGE_BEFORE = re.compile(r"\bpage\s*$", re.I)
@@ -252,7 +260,7 @@ def _cue_score(text: str, d: DateMention) -> int:
     """3: "made/dated/entered into … DATE"; 2: a date on a line of its own (title or letter date);
     1: "as of / effective DATE" in a sentence about this agreement; 0: no cue; -1: another agreement's date."""
     left = text[max(0, d.start - 90) : d.start]
-    if _PAGE_BEFORE.search(left) or _other_agreement(text[max(0, d.start - 160) : d.start]):
+    if _PAGE_BEFORE.search(left) or _other_agreement(text[max(0, d.start - 260) : d.start]):
         return -1
     if len(_SIGNATURE_MARK.findall(text, max(0, d.start - 120), d.start)) >= 2:
         return 0  # a signature-block date: the block's latest date is chosen later

@@ -43,6 +43,16 @@ AGREEMENT = [
     # another agreement's date in the recitals is skipped for this agreement's own
     ("This Amendment is made between A and B. WHEREAS the parties entered into that certain Supply Agreement dated "
      "July 1, 2017; and WHEREAS this Amendment is dated as of October 1, 2018.", D(2018, 10, 1)),
+    # the amended agreement's date in the title is skipped, even after a reference number with abbreviations
+    ("Amendment No. 1 to the Supply Agreement ref. SA-12/14 Issue 3 dated March 9, 2015\n\nThis amendment is entered "
+     "into on January 6, 2016 between A and B.", D(2016, 1, 6)),
+    # ... and after a long title and the parties of the other agreement ("that License, Support, and Maintenance
+    # Agreement, by and between …, dated …"); then the signature block dates this one
+    ('This Schedule is made as of the effective date set forth above to that Software License, Support, and Maintenance '
+     'Agreement, by and between Acme, Inc. ("Supplier") and Beta Bank, N. A. ("Bank"), dated November 5, 2010.\n\n'
+     "By: /s/ A\nName: A\nTitle: CEO\nDate: 3/4/11\n\nBy: /s/ B\nName: B\nTitle: VP\nDate: 3/3/11", D(2011, 3, 4)),
+    # a real sentence stop after the other agreement's name: the date is this one's
+    ("This Agreement supplements the Master Agreement. Dated: June 5, 2019", D(2019, 6, 5)),
     # no date in the preamble: the latest date of the signature block
     ("This Agreement is between A and B.\n\nThe parties agree as follows.\n\nIN WITNESS WHEREOF the parties sign.\n\n"
      "By: /s/ Jane Roe\nTitle: CEO\nDate: 3/23/06\n\nBy: /s/ John Doe\nTitle: President\nDate: 3/24/06", D(2006, 3, 24)),
