@@ -68,6 +68,9 @@ def published(tmp_path_factory) -> Path:
         "MILESTONES_WAREHOUSE": str(base / "data" / "warehouse.duckdb"),
     })  # fmt: skip
     demo.prepare(env)
+    from milestones.risk_history import load_demo_history  # as `make demo` does: the late-risk model's past
+
+    load_demo_history(base / "data" / "warehouse.duckdb", AS_OF)
     for dag_id in ("contracts_nightly", "register_models"):
         demo.run_dag(dag_id, AS_OF, env, base / "logs")
     return base / "data" / "published" / "warehouse.duckdb"
@@ -326,6 +329,18 @@ def test_at_risk(page, superset, published):
     # columns: due date, reason, detail, owner, counterparty, type, obligation, contract
     assert {(r[0], r[1], r[7]) for r in rows} <= expected
     assert_links(page, "Items at risk", {c for _, _, c in expected})
+    # the late-risk model: the count it flags, and every occurrence it scored, highest score first
+    assert big(page, "Likely late (model ≥ 50%)") == by_reason.get("high_late_risk", 0)
+    scored = q(published, """
+        select distinct occurrence_id, contract_id, round(late_risk_score, 2) from marts.mart_at_risk
+        where late_risk_score is not null""")  # fmt: skip
+    assert scored, "the demo history should let the model score the open obligations"
+    assert record_count(page, "Most likely to slip (late-risk model)") == len(scored)
+    rows = table_rows(page, "Most likely to slip (late-risk model)")
+    # columns: score, reasons, due date, days left, task, owner, counterparty, obligation, contract
+    shown = [float(r[0].rstrip("%")) / 100 for r in rows]
+    assert shown == sorted(shown, reverse=True) and shown[0] == pytest.approx(max(s for *_, s in scored), abs=0.006)
+    assert {r[8] for r in rows} <= {c for _, c, _ in scored}
     screenshot(page, "at-risk")
 
 
