@@ -145,3 +145,9 @@ bench-register: install  ## register load + dbt build on CONTRACTS synthetic con
 
 test-backfill: install  ## airflow backfill create on a real scheduler + dag-processor + api-server (slow)
 	$(PY) -m pytest -m slow -q tests/plugins/test_backfill.py
+
+# --- late-risk model (issue #9 part 5) ---------------------------------------------------------------------------
+.PHONY: risk-eval
+
+risk-eval: install  ## late-risk model vs rules baseline: quarterly backtest on the demo history (AUC, Brier, calibration)
+	$(PY) -m milestones.risk eval $(RISK_ARGS)
