@@ -249,7 +249,9 @@ _SIGNATURE_MARK = re.compile(
     r"[/\\]s[/\\]|\bBy\s*:|\bName\s*:|\bTitle\b|\bSignature\b|\bDated?\s*:|\bSIGNED\b"
     r"|\b(?:President|Director|Officer|Manager|CEO|CFO|Secretary|Partner)\b|\bDate\b"
 )
+_ANNEX_HEADING = re.compile(r"\n[ \t]*(?-i:APPENDIX|EXHIBIT|SCHEDULE|ANNEX|ATTACHMENT|Appendix|Exhibit|Schedule|Annex|Attachment)\b[ \t]*[\w.-]{0,6}[ \t]*\n")
 _HEAD = 5000
+_SIGNED_AT = re.compile(r"IN\s+WITNESS\s+WHERE(?:OF|FORE)|[/\\]s[/\\]\s*\w")
 _PREAMBLE = re.compile(
     r"\bTHIS\s+(?:[\w&'\".“”()-]+\s+){0,8}?(?:AGREEMENT|CONTRACT|AMENDMENT)\b[^.]{0,300}?"
     r"(?:made|entered|dated|effective|executed)", re.I
@@ -286,6 +288,8 @@ def _signature_date(ctx: _Ctx) -> DateMention | None:
     for d in ctx.dates:
         if block and d.start - block[0].start > 1500:
             break
+        if block and _ANNEX_HEADING.search(text, block[-1].end, d.start):
+            break  # an appendix or exhibit after the signatures has dates of its own
         around = text[max(0, d.start - 200) : d.end + 120]
         if len(_SIGNATURE_MARK.findall(around)) >= 2:
             block.append(d)
@@ -304,6 +308,9 @@ def _agreement_date(ctx: _Ctx) -> tuple[dt.date | None, str]:
     pre = _PREAMBLE.search(text, 0, 40000)
     if pre and pre.start() > _HEAD - 600:
         limit = pre.start() + 1000  # a table of contents pushes the preamble down
+    signed = _SIGNED_AT.search(text, 0, limit)
+    if signed is not None and signed.start() > 300:
+        limit = signed.start()  # what follows the signatures (an appendix, an exhibit) does not date this agreement
     head = [d for d in ctx.dates if d.start < limit]
     scored = [(d, _cue_score(text, d)) for d in head]
     first = next((i for i, (_d, sc) in enumerate(scored) if sc > 0), None)

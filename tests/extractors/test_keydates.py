@@ -53,6 +53,13 @@ AGREEMENT = [
      "By: /s/ A\nName: A\nTitle: CEO\nDate: 3/4/11\n\nBy: /s/ B\nName: B\nTitle: VP\nDate: 3/3/11", D(2011, 3, 4)),
     # a real sentence stop after the other agreement's name: the date is this one's
     ("This Agreement supplements the Master Agreement. Dated: June 5, 2019", D(2019, 6, 5)),
+    # an appendix after the signatures has dates of its own: they neither date the agreement nor join the signature block
+    ("FIRM TRANSPORTATION SERVICE AGREEMENT\n\nThe Shipper and the Transporter agree that the Transporter shall carry gas "
+     "for the Shipper on the terms of its tariff, as amended from time to time, and the Shipper shall pay the rates "
+     "set out in the tariff for the quantities shown in the appendix. Either party may give notices by mail to the "
+     "addresses below.\n\nAGREED TO BY:\n\nACME PIPELINE\n\n/s/ Jane Roe\n\nJane Roe, Director\n\n"
+     "Dated: December 14, 2015 Dated: December 14, 2015\n\n\nAPPENDIX A\n\nContract Identification FT100\n\n"
+     "Date: November 01, 2016 Supersedes Appendix Dated: November 01, 2015\n", D(2015, 12, 14)),
     # no date in the preamble: the latest date of the signature block
     ("This Agreement is between A and B.\n\nThe parties agree as follows.\n\nIN WITNESS WHEREOF the parties sign.\n\n"
      "By: /s/ Jane Roe\nTitle: CEO\nDate: 3/23/06\n\nBy: /s/ John Doe\nTitle: President\nDate: 3/24/06", D(2006, 3, 24)),
