@@ -41,6 +41,7 @@ __all__ = [
     "normalize_text",
     "train_main",
     "heldout_doc_ids",
+    "TRAINING_PARTS",
     "ObligationScorer",
     "load_scorer",
     "default_scorer_path",
@@ -50,6 +51,9 @@ __all__ = [
 ]
 
 NONE_LABEL = "none"
+# Parts of our obligation labels (extractors/data/cuad_dev_obligations.jsonl) the shipped models learn from. The
+# validation part chose between designs with a build trained on "tune" alone; the release adds it (see the model card).
+TRAINING_PARTS: tuple[str, ...] = ("tune", "validation")
 LABELS: tuple[str, ...] = (*OBLIGATION_TYPES, NONE_LABEL)
 MODEL_NAME = "obligation_classifier.joblib"
 META_NAME = "obligation_classifier.json"
@@ -149,14 +153,6 @@ def heldout_doc_ids(labels_path: Path | None = None) -> set[str]:
     return {c["doc_id"] for c in head.get("_contracts", []) if str(c.get("part", "")).startswith("heldout")}
 
 
-def _part_doc_ids(part: str, labels_path: Path | None = None) -> set[str]:
-    path = labels_path or _DATA / "cuad_dev_obligations.jsonl"
-    if not path.exists():
-        return set()
-    with path.open(encoding="utf-8") as f:
-        return {c["doc_id"] for c in json.loads(f.readline()).get("_contracts", []) if c.get("part") == part}
-
-
 def _labelled_doc_ids() -> set[str]:
     path = _DATA / "cuad_dev_obligations.jsonl"
     if not path.exists():
@@ -238,7 +234,7 @@ def _own_cuad_examples(cuad: Path, labels_path: Path, exclude: set[str]) -> list
     out: list[Example] = []
     for contract in head.get("_contracts", []):
         doc_id = contract["doc_id"]
-        if doc_id in exclude or contract.get("part") != "tune":
+        if doc_id in exclude or contract.get("part") not in TRAINING_PARTS:
             continue
         text = (cuad / "txt" / f"{doc_id}.txt").read_text(encoding="utf-8", errors="replace")
         recs = gold.get(doc_id, [])
@@ -310,10 +306,9 @@ def get_training_examples(
 ) -> list[Example]:
     """All training sentences in a stable order (CUAD category spans, own labels, written examples, feedback).
 
-    Contracts of the held-out and validation parts of our obligation labels contribute nothing, not even their
-    CUAD category spans: the validation part measures model choices, the held-out parts the result.
+    Contracts of the held-out parts of our obligation labels contribute nothing, not even their CUAD category spans.
     """
-    exclude = heldout_doc_ids() | _part_doc_ids("validation")
+    exclude = heldout_doc_ids()
     out: list[Example] = []
     if cuad is not None:
         if include_cuad_categories:
@@ -673,9 +668,10 @@ _CALIBRATION_AS_OF = dt.date(2026, 12, 1)  # key dates need a reference date; ty
 
 def build_scorer(cuad: Path, models: Sequence[tuple[frozenset[str], Any]], seed: int = 13,
                  labels_path: Path | None = None) -> tuple[ObligationScorer, dict[str, Any]]:  # fmt: skip
-    """Fit the second-stage scorer, its decision threshold and its confidence calibration on the tune part, all out of
-    fold: each tune contract is scored by the fold pipeline that never saw it and by a scorer fitted on the other
-    folds. Returns the final scorer (fitted on every tune contract) and a report for the metadata file."""
+    """Fit the second-stage scorer, its decision threshold and its confidence calibration on the training parts
+    (:data:`TRAINING_PARTS`), all out of fold: each contract is scored by the fold pipeline that never saw it and by a
+    scorer fitted on the other folds. Returns the final scorer (fitted on every training contract) and a report for
+    the metadata file."""
     import math
 
     from .keydates import get_key_dates
@@ -684,16 +680,16 @@ def build_scorer(cuad: Path, models: Sequence[tuple[frozenset[str], Any]], seed:
     from .text import load_document
 
     contracts, gold = load_cuad_gold(labels_path)
-    tune = sorted(d for d, part in contracts.items() if part == "tune")
-    fold_of = {d: k for k, (held, _) in enumerate(models) for d in tune if d in held}
-    missing = [d for d in tune if d not in fold_of]
+    train_docs = sorted(d for d, part in contracts.items() if part in TRAINING_PARTS)
+    fold_of = {d: k for k, (held, _) in enumerate(models) for d in train_docs if d in held}
+    missing = [d for d in train_docs if d not in fold_of]
     if missing:
-        raise MilestonesError(f"{len(missing)} tune contracts are in no cross-validation fold (e.g. {missing[0]}); retrain with --cuad")
+        raise MilestonesError(f"{len(missing)} labelled contracts are in no cross-validation fold (e.g. {missing[0]}); retrain with --cuad")
     by_doc: dict[str, list[Any]] = {}
     for g in gold:
         by_doc.setdefault(g.doc_id, []).append(g)
-    docs = {d: load_document(cuad / "txt" / f"{d}.txt") for d in tune}
-    rows = {d: _candidate_rows(docs[d], models[fold_of[d]][1], by_doc.get(d, [])) for d in tune}
+    docs = {d: load_document(cuad / "txt" / f"{d}.txt") for d in train_docs}
+    rows = {d: _candidate_rows(docs[d], models[fold_of[d]][1], by_doc.get(d, [])) for d in train_docs}
 
     def fit(ds: Sequence[str]) -> ObligationScorer:
         rs = [r for d in ds for r in rows[d]]
@@ -702,15 +698,15 @@ def build_scorer(cuad: Path, models: Sequence[tuple[frozenset[str], Any]], seed:
     preds: dict[str, list[dict[str, Any]]] = {}
     feats: dict[str, list[list[float]]] = {}
     for k in range(len(models)):
-        scorer_k = fit([d for d in tune if fold_of[d] != k])
-        for d in (d for d in tune if fold_of[d] == k):
+        scorer_k = fit([d for d in train_docs if fold_of[d] != k])
+        for d in (d for d in train_docs if fold_of[d] == k):
             kd = get_key_dates(docs[d].text, as_of=_CALIBRATION_AS_OF)
             ms, fs = _extract(docs[d], kd, _CALIBRATION_AS_OF, model=models[k][1], scorer=scorer_k, decision_threshold=min(_THRESHOLDS))
             preds[d], feats[d] = [m.to_dict() for m in ms], fs
 
     def at(threshold: float) -> tuple[dict[str, list[dict[str, Any]]], list[list[float]]]:
-        keep = {d: [i for i, f in enumerate(feats[d]) if 1 / (1 + math.exp(-f[0])) >= threshold] for d in tune}
-        return {d: [preds[d][i] for i in keep[d]] for d in tune}, [feats[d][i] for d in tune for i in keep[d]]
+        keep = {d: [i for i, f in enumerate(feats[d]) if 1 / (1 + math.exp(-f[0])) >= threshold] for d in train_docs}
+        return {d: [preds[d][i] for i in keep[d]] for d in train_docs}, [feats[d][i] for d in train_docs for i in keep[d]]
 
     tune_gold = [g for g in gold if g.doc_id in fold_of]
     by_threshold = {}
@@ -722,8 +718,8 @@ def build_scorer(cuad: Path, models: Sequence[tuple[frozenset[str], Any]], seed:
     kept, features = at(best)
     _, _, _, extras = score(tune_gold, kept)
     wrong = {id(p) for _, p in extras}
-    correct = [0 if id(p) in wrong else 1 for d in tune for p in kept[d]]
-    scorer = fit(tune)
+    correct = [0 if id(p) in wrong else 1 for d in train_docs for p in kept[d]]
+    scorer = fit(train_docs)
     scorer.threshold_ = best
     scorer.fit_calibration(features, correct)
     conf = scorer.confidence(features)
@@ -737,7 +733,7 @@ def build_scorer(cuad: Path, models: Sequence[tuple[frozenset[str], Any]], seed:
                       "precision": round(sum(hits) / len(hits), 3) if hits else None})  # fmt: skip
     o = by_threshold[best]
     report = {
-        "tune_contracts": len(tune), "candidate_rows": sum(len(r) for r in rows.values()),
+        "training_parts": list(TRAINING_PARTS), "training_contracts": len(train_docs), "candidate_rows": sum(len(r) for r in rows.values()),
         "decision_threshold": best,
         "out_of_fold_typed": {"precision": round(o.precision, 4), "recall": round(o.recall, 4), "f1": round(o.f1, 4)},
         "out_of_fold_f1_by_threshold": {str(th): round(s_.f1, 4) for th, s_ in by_threshold.items()},
@@ -802,7 +798,7 @@ def train_main(args: Any) -> int:
         scorer_out = out.with_name(SCORER_NAME)
         save_scorer(scorer, scorer_out, report, args.seed)
         o = report["out_of_fold_typed"]
-        print(f"scorer: decision threshold {report['decision_threshold']}, tune out-of-fold typed P {o['precision']} R {o['recall']} "
+        print(f"scorer: decision threshold {report['decision_threshold']}, out-of-fold typed P {o['precision']} R {o['recall']} "
               f"F1 {o['f1']}; wrote {scorer_out} and {scorer_out.with_suffix('.json').name}", file=sys.stderr)  # fmt: skip
     elapsed = (dt.datetime.now() - started).total_seconds()
     print(f"done in {elapsed:.0f} s", file=sys.stderr)

@@ -285,6 +285,13 @@ def _print_report(title: str, gold: list[GoldObligation], predicted: dict[str, l
         print(f"responsible party (named in truth): {overall.party_ok}/{overall.party_n} = {overall.party_ok / overall.party_n:.3f}", file=out)
     print(f"type-agnostic:  P {agnostic.precision:.3f}  R {agnostic.recall:.3f}  F1 {agnostic.f1:.3f}  "
           f"due-rule accuracy {agnostic.rule_accuracy:.3f}", file=out)  # fmt: skip
+    unmatched = {id(p) for _, p in extras}
+    cleared = [p for ps in predicted.values() for p in ps if not p.get("needs_review", True)]
+    total = sum(len(ps) for ps in predicted.values())
+    right = sum(1 for p in cleared if id(p) not in unmatched)
+    print(f"auto-cleared (confidence at or above the review threshold): {len(cleared)}/{total} = "
+          f"{len(cleared) / total if total else 0:.2f} of predictions, {right / len(cleared) if cleared else 0:.3f} of them typed matches",
+          file=out)  # fmt: skip
     print(f"{'type':20} {'P':>6} {'R':>6} {'F1':>6} {'rule':>6} {'tp':>4} {'fp':>4} {'fn':>4}", file=out)
     for t, s in sorted(per_type.items()):
         print(f"{t:20} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} {s.rule_accuracy:6.3f} {s.tp:4} {s.fp:4} {s.fn:4}", file=out)
@@ -304,6 +311,8 @@ def _print_report(title: str, gold: list[GoldObligation], predicted: dict[str, l
             print(f"   {doc_id[:40]} [{p['source_span']['start']}-{p['source_span']['end']}] {p['obligation_type']} "
                   f"{_rule_str(p['due_rule'])} | {' '.join(p['source_text'].split())[:140]}", file=out)  # fmt: skip
     return {"typed": overall.as_dict(), "type_agnostic": agnostic.as_dict(),
+            "auto_cleared": {"n": len(cleared), "of": total, "share": round(len(cleared) / total, 4) if total else None,
+                             "precision": round(right / len(cleared), 4) if cleared else None},
             "per_type": {t: s.as_dict() for t, s in sorted(per_type.items())}}  # fmt: skip
 
 
@@ -338,7 +347,8 @@ def run_eval_obligations(args: Any) -> int:
             predicted, elapsed = _predict(paths, as_of)
             texts = {d: p.read_text(encoding="utf-8", errors="replace") for d, p in paths.items()}
             title = f"CUAD dev labelled contracts, {part} part" + (" (never tuned on)" if part.startswith("heldout") else "") + (
-                " (labelled late, used to choose between models)" if part == "validation" else "")
+                " (used to choose between models; in the shipped models' training data)" if part == "validation" else "") + (
+                " (in the shipped models' training data)" if part == "tune" else "")
             shown = 0 if part.startswith("heldout") else args.misses  # held-out parts are read as summaries only
             results[f"cuad_{part}"] = _print_report(title, [g for g in gold if g.part == part], predicted, texts, shown, out)
             print(f"({len(docs)} contracts in {elapsed:.1f} s)", file=out)

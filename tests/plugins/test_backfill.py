@@ -178,10 +178,8 @@ def _wait_for_runs(cli, n: int, deadline: float, started_after: dt.datetime | No
     """States of the backfill runs once all n have finished (and, after a re-run, were started again)."""
     while True:
         out = cli("dags", "list-runs", "register_models", "-o", "json", check=False).stdout
-        try:
-            runs = [r for r in json.loads(out) if r["run_id"].startswith("backfill__")]
-        except ValueError:
-            runs = []
+        listing = next((line for line in out.splitlines() if line.startswith("[")), "[]")  # warnings come first
+        runs = [r for r in json.loads(listing) if r["run_id"].startswith("backfill__")]
         states = sorted(r["state"] for r in runs)
         restarted = started_after is None or all(
             r.get("start_date") and dt.datetime.fromisoformat(r["start_date"]) > started_after for r in runs
