@@ -183,9 +183,17 @@ class _Ctx:
 def _context(text: str) -> _Ctx:
     stamps = [(m.start(), m.end()) for m in _FOOTER.finditer(text)]
     dates = tuple(
-        d for d in get_dates(text) if d.value is not None and not any(s <= d.start < e for s, e in stamps)
+        d
+        for d in get_dates(text)
+        if d.value is not None
+        and not any(s <= d.start < e for s, e in stamps)
+        and not (d.text[:1].isdigit() and _PAGE_NUMBER_BEFORE.search(text, max(0, d.start - 12), d.start))
     )
     return _Ctx(text, dates, text.lower())
+
+
+# "Page 3   May 2004" in a running footer: the 3 numbers the page, it is not the day of a date
+_PAGE_NUMBER_BEFORE = re.compile(r"\bpage\s*$", re.I)
 
 
 # --- agreement date ---------------------------------------------------------------------------------

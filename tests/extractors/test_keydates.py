@@ -75,12 +75,20 @@ AGREEMENT_NONE = [
     "This Agreement is made as of the date last signed below by and between A and B.",
     "This Agreement is made as of ____________, 2020 by and between A and B.",
     "The parties agree that payments are due within thirty (30) days.",
+    # a running footer "Page 3   May 2004": the 3 numbers the page, it is not a day
+    "NETWORK OUTSOURCING AGREEMENT\n\nRevision History\n\nName   Title   Revision Date   Summary of Changes\n\n"
+    "Commercial in Confidence   Page 3   May 2004\n\nThe parties agree as follows.",
 ]
 
 
 @pytest.mark.parametrize("text", AGREEMENT_NONE)
 def test_no_agreement_date(text: str) -> None:
     assert kd(text).agreement_date is None
+
+
+def test_a_page_footer_keeps_its_full_dates_that_follow_on_a_line_of_their_own() -> None:
+    text = "SUPPLY AGREEMENT\n\nPage 1\nJune 3, 2019\n\nThe parties agree as follows."
+    assert kd(text).agreement_date == D(2019, 6, 3)
 
 
 def test_filing_stamps_are_not_dates() -> None:
