@@ -8,6 +8,8 @@ parallel batches, checks the extraction output with Great Expectations, and merg
 
 Writes: `raw.contracts`, `raw.documents`, `raw.key_dates`, `raw.milestones`, `raw.evidence`,
 `raw.quarantine`, `raw.audit_log`, `raw.extraction_runs`; work files in `data/runs/nightly__<date>/`.
+The load step also scans completion evidence (`<inbox>/evidence/<contract_id>/…` and review-app uploads) into
+`raw.evidence_documents` and `raw.obligation_evidence` (milestones.evidence).
 Emits the `obligation_register` asset, which triggers `register_models`. Idempotent per logical date.
 """
 

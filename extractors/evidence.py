@@ -256,12 +256,12 @@ def get_report_facts(text: str) -> ReportFacts:
             break
     start = end = None
     ptext = None
-    m = _PERIOD.search(text)
-    if m:
-        found = _dates_after(text, m.end(), 90)
+    pm = _PERIOD.search(text)
+    if pm:
+        found = _dates_after(text, pm.end(), 90)
         if len(found) >= 2:
             start, end = found[0], found[1]
-            ptext = text[m.start() : m.end() + 90].split("\n")[0].strip()
+            ptext = text[pm.start() : pm.end() + 90].split("\n")[0].strip()
     if start is None:
         em = _ENDED.search(text)
         found = _dates_after(text, em.end(), 40) if em else []

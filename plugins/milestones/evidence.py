@@ -296,8 +296,13 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = N
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
+def _canon(values: Iterable[Any]) -> list[Any]:
+    """Values with JSON text normalised, to tell an unchanged judgement from a new one."""
+    return [json.dumps(json.loads(v), sort_keys=True) if isinstance(v, str) and v[:1] in "[{" else v for v in values]
+
+
 def _judge(con: duckdb.DuckDBPyConnection, run_id: str, as_of: dt.date, contract_ids: Collection[str] | None) -> dict[str, int]:
-    from extractors.evidence import EVIDENCE_TYPES
+    from extractors.evidence import EVIDENCE_TYPES, to_jsonable
 
     scope = "" if contract_ids is None else f"and m.contract_id in ({', '.join('?' * len(contract_ids))})"
     params: list[Any] = [] if contract_ids is None else list(contract_ids)
@@ -321,6 +326,7 @@ def _judge(con: duckdb.DuckDBPyConnection, run_id: str, as_of: dt.date, contract
         expects = ob["obligation_type"] in EVIDENCE_TYPES and (ob["due_date"] is not None or ob["recurrence"])
         if not attached and not expects:
             continue
+        verdict: tuple[str, str | None, str | None, dict[str, Any], dict[str, Any]]
         if not attached:
             kind = EVIDENCE_TYPES[ob["obligation_type"]].replace("_", " ")
             verdict = ("evidence_missing", f"no {kind} attached", None, {}, {})
@@ -329,16 +335,17 @@ def _judge(con: duckdb.DuckDBPyConnection, run_id: str, as_of: dt.date, contract
         status, reason, evidence_id, required, found = verdict
         judged.add(ob["milestone_id"])
         counts[status] = counts.get(status, 0) + 1
-        before = con.execute("select evidence_status, reason from raw.obligation_evidence where milestone_id = ?",
-                             [ob["milestone_id"]]).fetchone()  # fmt: skip
-        from extractors.evidence import to_jsonable
-
+        row = [status, reason, evidence_id, json.dumps([d["evidence_id"] for d in attached]),
+               json.dumps(to_jsonable(required)), json.dumps(to_jsonable(found)), as_of]
+        prior = con.execute("select evidence_status, reason, evidence_id, evidence_ids, required, found, as_of "
+                            "from raw.obligation_evidence where milestone_id = ?", [ob["milestone_id"]]).fetchone()  # fmt: skip
+        before = prior[:2] if prior else None
+        if prior is not None and _canon(prior) == _canon(row):
+            continue  # unchanged: a rerun of the same date rewrites nothing
         con.execute(
             "insert or replace into raw.obligation_evidence values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [ob["milestone_id"], ob["contract_id"], ob["obligation_type"], status, reason, evidence_id,
-             json.dumps([d["evidence_id"] for d in attached]), json.dumps(to_jsonable(required)),
-             json.dumps(to_jsonable(found)), as_of, run_id, _now()],
-        )  # fmt: skip
+            [ob["milestone_id"], ob["contract_id"], ob["obligation_type"], *row, run_id, _now()],
+        )
         if before is None or tuple(before) != (status, reason):
             audit(con, ACTOR, "evidence", "milestone", ob["milestone_id"], run_id,
                   {"evidence_status": before[0], "reason": before[1]} if before else None,

@@ -111,7 +111,13 @@ def test_sufficient_certificate_is_ok_and_facts_are_stored(env: dict[str, Path],
     assert required["required_through"] == "2027-04-23"
     assert {"coverage": "general_liability", "each_occurrence": "1000000.00", "aggregate": "2000000.00"}.items() <= \
         required["requirements"][0].items()
-    assert _q(env["warehouse"], "select count(*) from raw.audit_log where action = 'evidence'")[0][0] >= 1
+    audits = _q(env["warehouse"], "select count(*) from raw.audit_log where action = 'evidence'")[0][0]
+    assert audits >= 1
+    # the same date again rewrites nothing and audits nothing
+    stamp = _q(env["warehouse"], "select list(assessed_at order by milestone_id) from raw.obligation_evidence")
+    _scan(env)
+    assert _q(env["warehouse"], "select list(assessed_at order by milestone_id) from raw.obligation_evidence") == stamp
+    assert _q(env["warehouse"], "select count(*) from raw.audit_log where action = 'evidence'")[0][0] == audits
 
 
 def test_limit_below_contract_minimum_is_insufficient(env: dict[str, Path], certs: dict[str, Path]) -> None:
