@@ -296,13 +296,16 @@ def load(
     manifest_path: str,
     extract_paths: Iterable[str],
     failed_batches: dict[str, str] | None = None,
-    always_review_types: tuple[str, ...] = ("payment", "compliance"),
+    always_review_types: tuple[str, ...] | None = None,
     our_parties: tuple[str, ...] | None = None,
+    review_threshold: float | None = None,
 ) -> RunSummary:
     """The single writer: merge passing batches into the register and record quarantine and run stats.
 
     failed_batches maps an extract output path to the reason the quality gate rejected it; those records are
-    quarantined as a batch and not loaded.
+    quarantined as a batch and not loaded. The review rule (threshold, always-review types) is the one an admin
+    set in the review app (raw.review_settings, defaults 0.85 and payment + compliance) unless given here:
+    a milestone needs review when its confidence is below the threshold, whatever threshold extraction used.
     """
     manifest = json.loads(Path(manifest_path).read_text())
     run_id = manifest["run_id"]
@@ -316,6 +319,16 @@ def load(
     source_system = manifest.get("source_system", "folder")
     with open_register(manifest["warehouse"]) as con:
         from .amendments import apply_amendments, carry_parent_links
+        from .review.settings import review_settings_for_loader
+
+        configured = review_settings_for_loader(con)
+        if always_review_types is None:
+            always_review_types = tuple(configured["always_review_types"])
+        threshold = configured["review_threshold"] if review_threshold is None else review_threshold
+        for rec in extractions:
+            for m in rec.get("extracted_milestones") or ():
+                if isinstance(m.get("confidence"), (int, float)):
+                    m["needs_review"] = m["confidence"] < threshold
 
         con.execute("begin transaction")
         start_run(con, run_id, logical_date, manifest["extractor_version"], manifest["model_version"])
