@@ -615,6 +615,10 @@ _NOT_TERM_DURATION_BEFORE = re.compile(
 _RENEWAL_WORDS = re.compile(r"additional|successive|further|renewal|extension", re.I)
 
 
+_MONTH_END_OF = re.compile(r"\blast\s+(?:calendar\s+)?day\s+of\s+the\s+(?:calendar\s+)?month\b(?:\s+in\s+which)?[^.;]*$", re.I)
+_END_FIELD = re.compile(r"(?-i:Expiration|EXPIRATION|Expiry|EXPIRY|Termination|TERMINATION)\s+(?-i:Date|DATE)\s*:")
+
+
 @dataclass(frozen=True)
 class _Term:
     expiration: dt.date | str | None
@@ -718,7 +722,12 @@ def _parse_term(ctx: _Ctx, s: int, e: int, effective: dt.date | None, agreement:
         specs.append((dm.start, _Term(exp, iso_duration(dm.amount, dm.unit), s, e)))
         break
     if specs:
-        return min(specs, key=lambda x: x[0])[1]
+        at, t = min(specs, key=lambda x: x[0])
+        if isinstance(t.expiration, dt.date) and _MONTH_END_OF.search(sent, max(0, at - 90), at):
+            # "on the last day of the month fifteen (15) years from the Effective Date": that month's end
+            last = calendar.monthrange(t.expiration.year, t.expiration.month)[1]
+            t = _Term(t.expiration.replace(day=last), t.initial, s, e)
+        return t
     # 3. the end of a numbered contract year ("until the end of Year 3")
     m = _CONTRACT_YEAR_END.search(sent)
     if m and base_default:
@@ -754,6 +763,8 @@ def _term(ctx: _Ctx, effective: dt.date | None, agreement: dt.date | None) -> tu
         m = _TERM_SUBJECT.search(text, s, e if heading else min(e, s + 260))
         if m is None:
             continue
+        if _END_FIELD.match(text, m.start()):
+            s = m.start()  # "… Expiration Date: at midnight on …" in a laid-out list of fields starts a clause of its own
         sent = text[s:e]
         if _NOT_TERM_CLAUSE.search(sent) or _AFTER_INITIAL.match(sent):
             continue

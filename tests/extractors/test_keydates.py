@@ -172,6 +172,14 @@ EXPIRATION = [
     # a dated list item that is not an alternative for the end is not the expiration
     (EFF + "The term of this Agreement shall be five (5) years, and the fee is paid in two parts: (a) on signing and "
      "(b) on March 1, 2015.", D(2019, 2, 10), "P5Y"),
+    # an "Expiration Date:" field in a laid-out list, at the end of the month N years on
+    (EFF + "ADDENDUM\n\nHotel: Grand Plaza     Opening Date: n/a     Renovation Commencement Date: The Effective Date     "
+     "Renovation Completion Date: In accordance with the attached plan     Expiration Date: at midnight on the last day "
+     "of the month fifteen (15) years from the Effective Date     Monthly Fees: four percent of Gross Rooms Revenue.",
+     D(2029, 2, 28), "P15Y"),
+    # a month end named after the duration is about something else
+    (EFF + "The term of this Agreement ends fifteen (15) years from the Effective Date, and fees are due on the last day "
+     "of the month.", D(2029, 2, 10), "P15Y"),
     # "the date of its execution" is the signing, not an event
     (EFF + "This Agreement shall continue in effect for a period of one year from the date of its execution.",
      D(2015, 2, 10), "P1Y"),
