@@ -464,11 +464,28 @@ _DOCUMENT_COLUMNS = ("document_id", "contract_id", "path", "mime", "pages", "siz
 _EVIDENCE_COLUMNS = ("milestone_id", "contract_id", "document_id", "page", "span_start", "span_end", "text", "run_id")
 
 
+_ENTITY_SUFFIX = re.compile(
+    r"\b(?:incorporated|inc|corporation|corp|company|co|limited|ltd|llc|l l c|llp|lp|plc|gmbh|ag|sa|nv|bv|pty|pte)\b"
+)
+
+
+def company_key(name: str) -> str:
+    """A company name without case, punctuation and legal-form suffixes: "NORTHWIND TRADERS" and
+    "Northwind Traders, Inc." are the same party."""
+    words = re.sub(r"[^a-z0-9&]+", " ", (name or "").lower())
+    return re.sub(r"\s+", " ", _ENTITY_SUFFIX.sub(" ", words)).strip()
+
+
 def _counterparty(parties: Sequence[Any], our_parties: Sequence[str]) -> str | None:
     names = [p.get("name") if isinstance(p, dict) else str(p) for p in parties]
     names = [n for n in names if n]
-    ours = {_norm(o) for o in our_parties}
-    others = [n for n in names if _norm(n) not in ours and not any(o and o in _norm(n) for o in ours)]
+    ours = {company_key(o) for o in our_parties} - {""}
+
+    def is_ours(name: str) -> bool:
+        key = company_key(name)
+        return key in ours or any(f" {o} " in f" {key} " for o in ours)
+
+    others = [n for n in names if not is_ours(n)]
     if others:
         return others[-1] if len(others) > 1 and len(others) == len(names) else others[0]
     return None

@@ -223,3 +223,15 @@ def test_old_warehouse_gets_new_migrations_without_losing_data(tmp_path, monkeyp
         cols = [c[0] for c in con.execute("describe raw.contracts").fetchall()]
         kept = con.execute("select count(*) from raw.milestones").fetchall()[0][0]
     assert "region" in cols and kept == stats.milestones_inserted
+
+
+@pytest.mark.parametrize("parties,want", [
+    (["NORTHWIND TRADERS", "Acme Corp"], "Acme Corp"),  # case and legal form do not hide our own name
+    (["Northwind Traders Inc", "Harborview Analytics, L.L.C."], "Harborview Analytics, L.L.C."),
+    (["Northwind Health Services, LLC", "Lakeshore Clinic"], "Lakeshore Clinic"),
+    (["Northwind Tradersville Ltd", "Northwind Traders, Inc."], "Northwind Tradersville Ltd"),  # a longer name is another company
+    (["Northwind Traders, Inc."], None),
+])  # fmt: skip
+def test_counterparty_is_the_party_that_is_not_us(parties, want):
+    ours = ("Northwind Traders, Inc.", "Northwind Health Services LLC")
+    assert register._counterparty([{"name": n, "role": None} for n in parties], ours) == want
