@@ -798,14 +798,15 @@ def _term(ctx: _Ctx, effective: dt.date | None, agreement: dt.date | None) -> tu
 
 # --- renewal ----------------------------------------------------------------------------------------
 _RENEW_WORDS = ("renew", "extend", "extension", "to year", "to-year", "to month", "to-month", "evergreen", "tacit",
-                "thereafter", "indefinite", "prolong")  # fmt: skip
+                "thereafter", "indefinite", "prolong", "successor")  # fmt: skip
 _RENEWAL_CUE = re.compile(
     r"automatic(?:ally)?\s+(?:be\s+)?(?:renew|extend|extension|continu)|(?:renewed|extended|prolonged)\s+automatically|automatic\s+[\w\s()-]{0,20}?(?:renewal|extension)s?\b|\brenew(?:al|ed|s|able|ing)?\b"
     r"|\b(?:shall|will|may)\s+(?:\w+\s+){0,2}?(?:be\s+)?extend|\bextension\s+(?:term|period)|\bextended\s+term"
     r"|(?:year|month)[\s-]+to[\s-]+(?:year|month)|\bevergreen|\btacit"
     r"|\bthereafter\b[^.;]{0,80}\bcontinu"
     r"|\bcontinu\w*\s+(?:in\s+(?:full\s+)?(?:force\s+and\s+effect|force|effect)\s+)?(?:(?:thereafter|indefinitely)\b|from\s+year)"
-    r"|indefinitely\s+after|(?:successive|additional|subsequent|consecutive)\s+(?:[\w()-]+\s+){0,4}?(?:terms?|periods?)\b",
+    r"|indefinitely\s+after|(?:successive|additional|subsequent|consecutive)\s+(?:[\w()-]+\s+){0,4}?(?:terms?|periods?)\b"
+    r"|\bsuccessor\s+franchise\b",  # a franchise renews as a "successor franchise" for a further term
     re.I,
 )
 _NOT_RENEWAL = re.compile(
@@ -825,7 +826,8 @@ _NEVER_RENEWAL = re.compile(
 _RENEW_PREDICATE = re.compile(
     r"(?:shall|will|may|to|automatically|be|is|are|been|and)[\s,]+(?:[\w]+[\s,]+){0,4}?(?:renew|extend|continu|prolong)"
     r"|renewal\s+(?:terms?|periods?)\s+(?:of|shall|will)|(?:year|month)[\s-]+to[\s-]+(?:year|month)|evergreen|tacit"
-    r"|automatic\s+[\w\s()-]{0,20}?(?:renewal|extension)|renewed|extended|option\s+to\s+(?:renew|extend)|right\s+to\s+(?:renew|extend)",
+    r"|automatic\s+[\w\s()-]{0,20}?(?:renewal|extension)|renewed|extended|option\s+to\s+(?:renew|extend)|right\s+to\s+(?:renew|extend)"
+    r"|right\s+to\s+(?:obtain|acquire|be\s+granted)\s+(?:a\s+)?successor\s+franchise\b",
     re.I,
 )
 _INITIAL_BEFORE = re.compile(
@@ -967,7 +969,7 @@ def _renewal_period(sent: str, cue_at: int, initial: str | None) -> str | None:
             continue
         if _CAP_BEFORE.search(sent[max(0, dm.start - 25) : dm.start]):
             continue
-        if re.match(r"\s*(?:immediately\s+)?(?:prior|before|after|following|preceding|from|of\s+(?:receipt|the\s+date))\b", sent[dm.end : dm.end + 30], re.I):
+        if re.match(r"\s*(?:prior|before|after|following|from|of\s+(?:receipt|the\s+date)|(?:immediately\s+)?preceding)\b", sent[dm.end : dm.end + 30], re.I):
             continue
         if not (dm.unit in ("years", "months", "weeks", "quarters") or (dm.unit == "days" and dm.amount >= 30)):
             continue

@@ -277,6 +277,11 @@ RENEWAL = [
     (TERM5 + "Thereafter this Agreement shall be prolonged, or further extended automatically, for a period of 12\n\n\n\n"
      "     months each, unless either party serves written notice of termination at least 65 days prior to the end of "
      "the then current term.", "P12M", True, "P65D"),
+    # a franchise renews as a "successor franchise"; the look-ahead "immediately following" does not hide its period
+    (TERM5 + "Upon the expiration of the initial term, Franchisee shall have the one time right to obtain a successor "
+     "franchise for a single term of five (5) years immediately following the expiration of the initial term. "
+     "Franchisor shall notify Franchisee of the nonrenewal not less than six (6) months prior to the expiration of "
+     "the term.", "P5Y", False, "P6M"),
     # a blacked-out period: it renews by itself, for a period the filing does not show
     (TERM5 + "Unless terminated earlier, this Agreement will automatically renew for additional successive [***] terms "
      "unless either party gives notice of non-renewal at least [***] prior to the end of the then-current term.",
@@ -302,6 +307,9 @@ RENEWAL_NONE = [
     EFF + "The Contract Term shall extend for a period of fifty (50) years.",
     # a blacked-out period in an optional renewal says nothing about how it renews
     TERM5 + "Distributor shall have the option to renew this Agreement for an additional [***] period by written notice.",
+    # a successor franchisee (a new owner) is not a renewal
+    TERM5 + "Upon the expiration of the initial term, Franchisor may approve a successor franchisee for the Hotel for a "
+    "term of ten (10) years.",
     # a look-back window ("the six years immediately preceding") is not a renewal period
     EFF + "This license will continue in effect until the last Patent expires and for any additional period thereafter "
     "in which a party may sue for infringement committed during the six years immediately preceding the suit.",
