@@ -928,15 +928,19 @@ _SUBJECT_NP = re.compile(
 _OWN_NAMES = re.compile(r"(?:^|\s)(?:this|the|initial|renewal|extension|extended|original|then[\s-]current)\s", re.I)
 
 
-def _foreign_subject(left: str) -> bool:
-    """True when the nearest thing named before a renewal verb is another agreement or period."""
+def _foreign_subject(left: str, term_clause: str = "") -> bool:
+    """True when the nearest thing named before a renewal verb is another agreement or period; a named term that
+    the contract's own term clause starts ("The first (Initial) Maintenance Term shall commence …") is its own."""
     last = None
     for found in _SUBJECT_NP.finditer(left):
         last = found
     if last is None or not last.group("named"):
         return False
     named = " " + last.group("named")
-    return not _OWN_NAMES.search(named) and not re.match(r"\s*(?:This|THIS)\b", named)
+    if _OWN_NAMES.search(named) or re.match(r"\s*(?:This|THIS)\b", named):
+        return False
+    name = last.group("named").strip()
+    return not (term_clause and re.search(rf"\b(?:initial|original|first)\)?\s+{re.escape(name)}", term_clause, re.I))
 
 
 def _stop_renewal_notice(ctx: _Ctx, strict: bool = False) -> tuple[str | None, tuple[int, int] | None]:
@@ -1026,7 +1030,7 @@ def _renewal(ctx: _Ctx, term: _Term | None) -> tuple[_Renewal | None, str, str]:
         if not _BEYOND.search(sent):
             continue  # "shall extend for a period of fifty years" states the term itself
         pred = _RENEW_PREDICATE.search(sent)
-        if pred is not None and _foreign_subject(sent[max(0, pred.start() - 140) : pred.end()]):
+        if pred is not None and _foreign_subject(sent[max(0, pred.start() - 140) : pred.end()], text[max(0, s - 600) : s]):
             continue  # "the Support Period shall automatically be extended": another period renews
         period = _renewal_period(sent, m.start() - s, initial)
         if evergreen and (period is None or period == initial):

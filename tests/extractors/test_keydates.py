@@ -282,6 +282,11 @@ RENEWAL = [
      "franchise for a single term of five (5) years immediately following the expiration of the initial term. "
      "Franchisor shall notify Franchisee of the nonrenewal not less than six (6) months prior to the expiration of "
      "the term.", "P5Y", False, "P6M"),
+    # a named term the contract itself started ("the first paid (Initial) Support Term") is its own term when it renews
+    (EFF + "No-charge support runs through the Warranty Period. The first paid (Initial) Support Term shall commence "
+     "upon expiration of the Warranty Period and shall continue for twelve (12) months thereafter. Thereafter, the "
+     "Support Term shall automatically renew for successive periods of 12 months unless Customer terminates the "
+     "support services.", "P12M", True, None),
     # a blacked-out period: it renews by itself, for a period the filing does not show
     (TERM5 + "Unless terminated earlier, this Agreement will automatically renew for additional successive [***] terms "
      "unless either party gives notice of non-renewal at least [***] prior to the end of the then-current term.",
@@ -307,6 +312,9 @@ RENEWAL_NONE = [
     EFF + "The Contract Term shall extend for a period of fifty (50) years.",
     # a blacked-out period in an optional renewal says nothing about how it renews
     TERM5 + "Distributor shall have the option to renew this Agreement for an additional [***] period by written notice.",
+    # a named period the contract did not start is another period renewing
+    TERM5 + "The Support Period shall automatically be extended for successive periods of six (6) months while "
+    "repairs are pending.",
     # a successor franchisee (a new owner) is not a renewal
     TERM5 + "Upon the expiration of the initial term, Franchisor may approve a successor franchisee for the Hotel for a "
     "term of ten (10) years.",
