@@ -1030,7 +1030,7 @@ def _renewal(ctx: _Ctx, term: _Term | None) -> tuple[_Renewal | None, str, str]:
         if not _BEYOND.search(sent):
             continue  # "shall extend for a period of fifty years" states the term itself
         pred = _RENEW_PREDICATE.search(sent)
-        if pred is not None and _foreign_subject(sent[max(0, pred.start() - 140) : pred.end()], text[max(0, s - 600) : s]):
+        if pred is not None and _foreign_subject(sent[max(0, pred.start() - 300) : pred.end()], text[max(0, s - 600) : s]):
             continue  # "the Support Period shall automatically be extended": another period renews
         period = _renewal_period(sent, m.start() - s, initial)
         if evergreen and (period is None or period == initial):

@@ -315,6 +315,10 @@ RENEWAL_NONE = [
     # a named period the contract did not start is another period renewing
     TERM5 + "The Support Period shall automatically be extended for successive periods of six (6) months while "
     "repairs are pending.",
+    # ... also when the predicate comes a long way after the period's name
+    TERM5 + 'Customer may keep using the software for such period as it may require to move to another vendor (the '
+    '"Transition Period"); the Transition Period will commence when Customer assumes control of the separate cluster '
+    "and begins itself operating the search engine service, and will continue thereafter for eighteen (18) months.",
     # a successor franchisee (a new owner) is not a renewal
     TERM5 + "Upon the expiration of the initial term, Franchisor may approve a successor franchisee for the Hotel for a "
     "term of ten (10) years.",
