@@ -97,15 +97,25 @@ def list_evidence(roots: Iterable[tuple[Path, str]], contract_ids: Collection[st
 # -- reading --------------------------------------------------------------------------------------------------
 
 
-def _read_facts(path: Path) -> tuple[str, str, dict[str, Any]]:
-    """(mime, kind, facts) of one evidence file; DocumentError if it cannot be read."""
-    from extractors import evidence as ev
+def _load_guarded(path: str | Path) -> Any:
+    """load_document in a child under the nightly's time and memory limits (see nightly.doc_limits)."""
+    import multiprocessing
+
     from extractors.guard import load_document_guarded
 
     from .nightly import doc_limits
 
+    # Celery prefork workers are daemonic and may not fork the guard's child (same fix as nightly.extract_batch)
+    multiprocessing.current_process()._config.pop("daemon", None)  # type: ignore[attr-defined]
     timeout_s, memory_mb = doc_limits()
-    doc = load_document_guarded(path, timeout_s=timeout_s, max_memory_mb=memory_mb, ocr=False)
+    return load_document_guarded(path, timeout_s=timeout_s, max_memory_mb=memory_mb)  # scans are OCR'd if tesseract is there
+
+
+def _read_facts(path: Path) -> tuple[str, str, dict[str, Any]]:
+    """(mime, kind, facts) of one evidence file; DocumentError if it cannot be read."""
+    from extractors import evidence as ev
+
+    doc = _load_guarded(path)
     kind = ev.detect_kind(doc.text)
     facts: dict[str, Any]
     if kind == "insurance_certificate":
@@ -158,9 +168,7 @@ def _requirements(con: duckdb.DuckDBPyConnection, contract_id: str) -> tuple[lis
     problem = None
     reqs = []
     try:
-        from extractors.text import load_document
-
-        reqs = list(get_insurance_requirements(load_document(path, ocr=False).text)) if path else []
+        reqs = list(get_insurance_requirements(_load_guarded(path).text)) if path else []
         if not path:
             problem = "the contract document is not in the register"
     except Exception as exc:  # the contract cannot be re-read: judge dates only, and say so
