@@ -7,6 +7,7 @@ from pathlib import Path
 
 from . import EXTRACTOR_VERSION
 from .classifier import model_version
+from .contract_type import get_contract_type
 from .keydates import get_key_dates
 from .obligations import get_obligations
 from .parties import get_parties
@@ -28,6 +29,7 @@ def extract_document(
     key_dates = get_key_dates(doc.text, as_of=as_of)
     milestones = get_obligations(doc, key_dates, as_of, review_threshold)
     parties = tuple({"name": p.name, "role": p.role} for p in get_parties(doc.text))
+    title = _title(doc.text)
     return ContractExtraction(
         contract_id=doc.doc_id,
         source=doc.source,
@@ -35,7 +37,8 @@ def extract_document(
         extracted_milestones=tuple(milestones),
         warnings=tuple(warnings),
         parties=parties,
-        title=_title(doc.text),
+        title=title,
+        contract_type=get_contract_type(title, doc.text),
         pages=len(doc.pages),
         content_hash=doc.content_hash,
         extractor_version=EXTRACTOR_VERSION,

@@ -134,6 +134,7 @@ class ContractExtraction:
     warnings: tuple[str, ...] = ()
     parties: tuple[dict[str, str | None], ...] = ()  # [{"name", "role"}]
     title: str | None = None
+    contract_type: str | None = None  # extractors.contract_type.CONTRACT_TYPES, from the title
     pages: int = 0
     content_hash: str | None = None
     extractor_version: str | None = None
@@ -150,6 +151,7 @@ class ContractExtraction:
             "warnings": list(self.warnings),
             "parties": list(self.parties),
             "title": self.title,
+            "contract_type": self.contract_type,
             "pages": self.pages,
             "content_hash": self.content_hash,
             "extractor_version": self.extractor_version,
