@@ -248,7 +248,8 @@ _TITLE_TAIL = re.compile(
     r"(?:,?\s+(?:and\s+|&\s+)?(?-i:[A-Z][\w-]*))*\s+(?-i:Agreement|AGREEMENT|Contract|License|Licence|Lease|Amendment)\b"
 )
 # a sentence stop between the named document and its date; abbreviations ("ref.", "No.", "N. A.") are not stops
-_STOP_IN_BETWEEN = re.compile(r"(?<!\bref)(?<!\bno)(?<!\bnr)(?<!\bart)(?<!\b[A-Z])[.;]\s+[A-Z]")
+# a colon that opens a list or a blank line ends the reference too ("the following terms are defined as follows:\n\n(a) …")
+_STOP_IN_BETWEEN = re.compile(r"(?<!\bref)(?<!\bno)(?<!\bnr)(?<!\bart)(?<!\b[A-Z])[.;]\s+[A-Z]|:\s*\n|\n[ \t]*\n")
 
 
 _PAGE_BEFORE = re.compile(r"\bpage\s*$", re.I)

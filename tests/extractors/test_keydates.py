@@ -104,6 +104,10 @@ EFFECTIVE = [
     (PREAMBLE + "This Agreement shall become effective upon the date first written above.", D(2019, 6, 1)),
     (PREAMBLE + "Effective Date: January 1, 2019\nTermination Date: December 31, 2023", D(2019, 1, 1)),
     (PREAMBLE + "The term of this Agreement shall commence on March 15, 2018 and expire on March 14, 2020.", D(2018, 3, 15)),
+    # "the following terms" before a definition list is not another agreement dated in the list
+    (PREAMBLE + "1. Definitions. As used herein, the following terms shall be defined as set forth below:\n\n"
+     '(a) "Contract Period" shall mean that period of time commencing as of May 31, 2019 and concluding May 31, 2020.',
+     D(2019, 5, 31)),
     # a sentence opening with "It shall be effective on DATE" in a term section means the contract
     (PREAMBLE + "7. Term\n\nThis contract replaces the earlier support annex.\n\nIt shall be effective on 06 October 2019 "
      "and shall have a duration of two years.", D(2019, 10, 6)),
