@@ -23,6 +23,8 @@ from . import decisions as dec
 from .api import router as api_router
 from .auth import AuthError
 from .config import ReviewConfig, get_config
+from .drafts import api_router as drafts_api_router
+from .drafts import ui_router as drafts_ui_router
 from .errors import HttpError
 from .evidence_api import router as evidence_router
 from .store import Store, WarehouseBusy, WarehouseMissing
@@ -129,7 +131,9 @@ def create_app(config: ReviewConfig | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     app.include_router(api_router)
     app.include_router(evidence_router)
+    app.include_router(drafts_api_router)
     app.include_router(ui_router)
+    app.include_router(drafts_ui_router)
 
     @app.exception_handler(AuthError)
     async def _auth(request: Request, exc: AuthError) -> Response:
