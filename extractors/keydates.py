@@ -477,8 +477,9 @@ def _effective_date(ctx: _Ctx, agreement: dt.date | None) -> tuple[dt.date | Non
                 elif sig is not None and _DAY_AFTER.search(text, m.end(), sig.start()):
                     base = signing_value(text[m.start() : min(e, sig.end() + 60)])
                     value, found = (base + dt.timedelta(days=1) if base else None), True
-                elif kind == "define":
+                elif kind == "define" and re.search(r"[\"“”']|\bmeans?\b|refers?\s+to", m.group(0), re.I):
                     value, found = None, True  # defined by an event ("the date of the Closing"): no calendar date
+                # an unquoted "the Effective Date of this Agreement is …" with no date after it is a mention, not a definition
         if found and (kind != "start" or value is not None):
             best = (rank, m.start(), value, text[max(s, m.start() - 60) : min(e, m.end() + 80)])
     if best is None:

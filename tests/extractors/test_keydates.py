@@ -104,6 +104,10 @@ EFFECTIVE = [
     (PREAMBLE + "This Agreement shall become effective upon the date first written above.", D(2019, 6, 1)),
     (PREAMBLE + "Effective Date: January 1, 2019\nTermination Date: December 31, 2023", D(2019, 1, 1)),
     (PREAMBLE + "The term of this Agreement shall commence on March 15, 2018 and expire on March 14, 2020.", D(2018, 3, 15)),
+    # "the Effective Date of this Agreement is 10% off …" mentions the date, it does not define it as an event
+    ('This Amendment is entered into effective October 1, 1996 ("Amendment Date") by and between A and B.\n\n'
+     "3. The discount on Products in effect on the Effective Date of this Agreement is 10% off the list price.",
+     D(1996, 10, 1)),
     # "the following terms" before a definition list is not another agreement dated in the list
     (PREAMBLE + "1. Definitions. As used herein, the following terms shall be defined as set forth below:\n\n"
      '(a) "Contract Period" shall mean that period of time commencing as of May 31, 2019 and concluding May 31, 2020.',
@@ -132,6 +136,8 @@ EFFECTIVE_NONE = [
     PREAMBLE + "This Agreement may be executed in counterparts and shall become effective when each party has signed a counterpart.",
     # a bracket that counts from the Effective Date does not name it
     PREAMBLE + "INITIAL PERIOD: April 15, 2020 through October 15, 2020 (6 Months from the Effective Date)",
+    # an unquoted definition by an event still gives no calendar date
+    PREAMBLE + "The Effective Date of this Agreement shall be the date of the Closing.",
     # "it" inside a sentence about something else (a notice) is not the contract
     PREAMBLE + "Each notice shall be in writing and it shall be effective on 06 October 2020.",
 ]
