@@ -22,6 +22,7 @@ from extractors.errors import MilestonesError
 from . import decisions as dec
 from .api import router as api_router
 from .auth import AuthError
+from .completion import router as completion_router
 from .config import ReviewConfig, get_config
 from .drafts import api_router as drafts_api_router
 from .drafts import ui_router as drafts_ui_router
@@ -132,6 +133,7 @@ def create_app(config: ReviewConfig | None = None) -> FastAPI:
     app.include_router(api_router)
     app.include_router(evidence_router)
     app.include_router(drafts_api_router)
+    app.include_router(completion_router)
     app.include_router(ui_router)
     app.include_router(drafts_ui_router)
 
