@@ -1,4 +1,6 @@
--- Each milestone with its owner: the most specific owner_map rule that matches wins.
+-- Each milestone with its owner: the most specific rule that matches wins — contract > counterparty > obligation
+-- type > default — from the owner_map seed and the admin's rules in the review app; at the same specificity an
+-- admin rule wins over a seed rule.
 with milestones as (
     select * from {{ ref('stg_register__milestones') }}
 ),
@@ -8,7 +10,37 @@ contracts as (
 ),
 
 owner_map as (
-    select * from {{ ref('owner_map') }}
+    select
+        rule_id,
+        contract_id,
+        counterparty,
+        obligation_type,
+        owner,
+        owner_kind,
+        owner_email,
+        owner_channel,
+        manager,
+        manager_email,
+        jira_project,
+        asana_project,
+        1 as origin_rank
+    from {{ ref('owner_map') }}
+    union all
+    select
+        rule_id,
+        contract_id,
+        counterparty,
+        obligation_type,
+        owner,
+        owner_kind,
+        owner_email,
+        owner_channel,
+        manager,
+        manager_email,
+        jira_project,
+        asana_project,
+        0 as origin_rank
+    from {{ ref('stg_register__owner_rules') }}
 ),
 
 candidates as (
@@ -23,6 +55,7 @@ candidates as (
         o.manager_email,
         o.jira_project,
         o.asana_project,
+        o.origin_rank,
         case
             when o.contract_id is not null then 3
             when o.counterparty is not null then 2
@@ -41,7 +74,7 @@ candidates as (
 ranked as (
     select
         *,
-        row_number() over (partition by milestone_id order by specificity desc, rule_id asc) as rank_in_milestone
+        row_number() over (partition by milestone_id order by specificity desc, origin_rank asc, rule_id asc) as rank_in_milestone
     from candidates
 ),
 
