@@ -74,7 +74,10 @@ candidates as (
 ranked as (
     select
         *,
-        row_number() over (partition by milestone_id order by specificity desc, origin_rank asc, rule_id asc) as rank_in_milestone
+        row_number() over (
+            partition by milestone_id
+            order by specificity desc, origin_rank asc, rule_id asc
+        ) as rank_in_milestone
     from candidates
 ),
 
