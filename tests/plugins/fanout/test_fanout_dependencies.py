@@ -199,3 +199,21 @@ def test_lateness_travels_down_the_chain_and_each_completion_dates_the_next(buil
 
 def _mid(path: Path, name: str) -> str:
     return _q(path, f"select milestone_id from raw.milestones where milestone_name = '{name}'")[0][0]
+
+
+@pytest.mark.slow
+def test_a_reviewer_marking_the_predecessor_done_dates_the_dependent(built):
+    from milestones.review.completion import mark_completed
+
+    path, work = built
+    design = _mid(path, "Design Document")
+    con = register.connect(path)
+    try:  # approved on Friday 4 December, recorded by a reviewer (no task in any tool)
+        mark_completed(con, design, dt.date(2026, 12, 4), "rita", dt.datetime(2026, 12, 5, 9, 0))
+    finally:
+        con.close()
+    _rebuild(path, work, dt.date(2026, 12, 5))
+    after = _by_name(path)
+    assert after["Design Document"][0] == "completed"
+    assert after["Build completion"][:2] == ("open", dt.date(2026, 12, 18))  # 10 business days, weekends skipped
+    assert after["Build fee"][:2] == ("awaiting_trigger", None)
