@@ -945,12 +945,19 @@ def _foreign_subject(left: str, term_clause: str = "") -> bool:
     return not (term_clause and re.search(rf"\b(?:initial|original|first)\)?\s+{re.escape(name)}", term_clause, re.I))
 
 
+def _foreign_notice(text: str, s: int, e: int) -> bool:
+    """The non-renewal of an insurance policy, a permit or a guarantee is not this agreement's."""
+    return bool(_NOT_RENEWAL.search(text, s, e)) and not re.search(r"this\s+agreement", text[s:e], re.I)
+
+
 def _stop_renewal_notice(ctx: _Ctx, strict: bool = False) -> tuple[str | None, tuple[int, int] | None]:
     """A notice period for ending the term at its end, stated in a clause of its own; ``strict`` accepts
     only explicit non-renewal notices (for renewals that are not automatic)."""
     text = ctx.text
     for s, e in _keyword_sentences(ctx, ("non-renewal", "nonrenewal", "not to renew", "not to extend", "end of", "expiration of",
                                          "expiry of", "intention to terminate", "intent to terminate")):  # fmt: skip
+        if _foreign_notice(text, s, e):
+            continue
         if (_NON_RENEWAL.search(text, s, e) if strict else _STOP_RENEWAL.search(text, s, e)):
             notice = _notice_in(text, s, e)
             if notice is not None:
@@ -1077,13 +1084,18 @@ def _renewal_notice(ctx: _Ctx, r: _Renewal) -> tuple[str | None, tuple[int, int]
             ok = bool(_NON_RENEWAL.search(text, ns, ne))
         else:
             ok = i == 0 or bool(_STOP_RENEWAL.search(text, ns, ne) or _BEFORE_END.search(text, ns, ne))
+        if ok and i > 0 and _foreign_notice(text, ns, ne):
+            ok = False
         if ok:
             notice = _notice_in(text, ns, ne)
             if notice is not None:
                 return notice, (ns, ne)
-        if ne >= len(text):
+        nxt = ne
+        while nxt < len(text) and (text[nxt].isspace() or text[nxt] in ".;"):
+            nxt += 1  # past the break, so the next sentence does not reach back over this one
+        if nxt >= len(text):
             break
-        ns, ne = _sentence(text, ne + 1, ne + 2, limit=600)
+        ns, ne = _sentence(text, nxt, nxt + 1, limit=600)
     return _stop_renewal_notice(ctx, strict=not r.auto)
 
 

@@ -287,6 +287,10 @@ RENEWAL = [
     (TERM5 + "Thereafter this Agreement shall be prolonged, or further extended automatically, for a period of 12\n\n\n\n"
      "     months each, unless either party serves written notice of termination at least 65 days prior to the end of "
      "the then current term.", "P12M", True, "P65D"),
+    # the non-renewal of an insurance policy is not a notice that stops this agreement's renewal
+    (TERM5 + "Thereafter, this Agreement shall automatically renew for successive one (1) year terms.\n\nIn the event "
+     "of cancellation or non-renewal of any insurance policy, sixty (60) days' advance written notice must be given "
+     "to Franchisor.", "P1Y", True, None),
     # a franchise renews as a "successor franchise"; the look-ahead "immediately following" does not hide its period
     (TERM5 + "Upon the expiration of the initial term, Franchisee shall have the one time right to obtain a successor "
      "franchise for a single term of five (5) years immediately following the expiration of the initial term. "
