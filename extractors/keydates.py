@@ -875,7 +875,9 @@ _NOTICE_AFTER = re.compile(
     r"|preceding|ahead|notification|in\s+writing)",
     re.I,
 )
-_NOTICE_BEFORE = re.compile(r"(?:least|than|minimum\s+of|upon|with|giving|provides?|providing|within)\s*$", re.I)
+_NOTICE_BEFORE = re.compile(
+    r"(?:least|than|minimum\s+of|upon|with|giving|provides?|providing|within(?:\s+a\s+period\s+of)?)\s*$", re.I
+)
 _NOTICE_CONTEXT = re.compile(
     r"renew|expir|end\s+of|anniversary|terminat|extend|extension|non-?renewal|then[\s-]current|initial\s+term|cancel", re.I
 )

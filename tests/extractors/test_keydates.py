@@ -287,6 +287,10 @@ RENEWAL = [
     (TERM5 + "Thereafter this Agreement shall be prolonged, or further extended automatically, for a period of 12\n\n\n\n"
      "     months each, unless either party serves written notice of termination at least 65 days prior to the end of "
      "the then current term.", "P12M", True, "P65D"),
+    # a notice window "within a period of three (3) months following the renewal notice"
+    (TERM5 + "Unless Customer notifies Supplier of its intent not to renew this Agreement in writing within a period of "
+     "three (3) months following the Renewal Notice, this Agreement shall automatically renew at the end of the "
+     "Initial Term for one (1) twelve-month period.", "P12M", True, "P3M"),
     # the non-renewal of an insurance policy is not a notice that stops this agreement's renewal
     (TERM5 + "Thereafter, this Agreement shall automatically renew for successive one (1) year terms.\n\nIn the event "
      "of cancellation or non-renewal of any insurance policy, sixty (60) days' advance written notice must be given "
