@@ -1002,6 +1002,11 @@ def _renewal_period(sent: str, cue_at: int, initial: str | None) -> str | None:
     return None
 
 
+_CONTINGENT_EXTENSION = re.compile(
+    r"\bif\b(?:(?!notice|notif|terminat|cancel|elect|renew|extend)[^;]){0,400}?,\s*then\s+the\s+(?:initial\s+)?term\b[^.;]{0,60}?"
+    r"\bautomatically\s+(?:be\s+)?(?:extend|renew)",
+    re.I,
+)  # the condition is not the usual "if neither party gives notice": that is an ordinary automatic renewal
 # the renewal period blacked out in the filing ("renew for additional successive [***] terms"): the contract renews
 # by itself, for a period we cannot read
 _REDACTED_PERIOD = re.compile(
@@ -1058,6 +1063,8 @@ def _renewal(ctx: _Ctx, term: _Term | None) -> tuple[_Renewal | None, str, str]:
             auto = bool(_WILL.search(clause))
         if redacted and not auto:
             continue  # a blacked-out period only tells us something when the renewal happens by itself
+        if _CONTINGENT_EXTENSION.search(sent):
+            continue  # "if <condition>, then the Term shall automatically extend …": a contingency, not a renewal
         score = 2 + (2 if auto else 0) + (1 if _notice_in(text, s, e) else 0)
         if term is not None and 0 <= s - term.start <= 1500:
             score += 2

@@ -295,6 +295,9 @@ RENEWAL = [
     (TERM5 + "Thereafter, this Agreement shall automatically renew for successive one (1) year terms.\n\nIn the event "
      "of cancellation or non-renewal of any insurance policy, sixty (60) days' advance written notice must be given "
      "to Franchisor.", "P1Y", True, None),
+    # ... but "if neither party gives notice, then the Term renews" is an ordinary automatic renewal
+    (TERM5 + "If neither party has given notice of non-renewal at least ninety (90) days before the end of the term, "
+     "then the Term shall automatically renew for successive one (1) year periods.", "P1Y", True, "P90D"),
     # a franchise renews as a "successor franchise"; the look-ahead "immediately following" does not hide its period
     (TERM5 + "Upon the expiration of the initial term, Franchisee shall have the one time right to obtain a successor "
      "franchise for a single term of five (5) years immediately following the expiration of the initial term. "
@@ -337,6 +340,9 @@ RENEWAL_NONE = [
     TERM5 + 'Customer may keep using the software for such period as it may require to move to another vendor (the '
     '"Transition Period"); the Transition Period will commence when Customer assumes control of the separate cluster '
     "and begins itself operating the search engine service, and will continue thereafter for eighteen (18) months.",
+    # an extension that happens only if a condition holds is a contingency, not a renewal
+    TERM5 + "If, at the expiration of the Initial Term, Buyer has not purchased the Minimum Quantity, then the Term of "
+    "this Agreement shall automatically extend for an additional one (1) year period.",
     # a successor franchisee (a new owner) is not a renewal
     TERM5 + "Upon the expiration of the initial term, Franchisor may approve a successor franchisee for the Hotel for a "
     "term of ten (10) years.",
