@@ -190,6 +190,17 @@ def mart_obligation_health__plausibility() -> gx.ExpectationSuite:
     return suite
 
 
+def mart_milestone_dependencies__links() -> gx.ExpectationSuite:
+    """Dependency links that cannot be followed are reported (warnings), never followed: a cycle or a milestone
+    naming itself is a structural problem; a dangling or ambiguous name needs a reviewer to set the date."""
+    suite = gx.ExpectationSuite(name="mart_milestone_dependencies__links")
+    suite.add_expectation(gxe.ExpectColumnValuesToNotBeInSet(column="dependency_status",
+                                                             value_set=["cycle", "self_reference"], severity=WARNING))  # fmt: skip
+    suite.add_expectation(gxe.ExpectColumnValuesToNotBeInSet(column="dependency_status",
+                                                             value_set=["dangling", "ambiguous"], severity=WARNING))  # fmt: skip
+    return suite
+
+
 def marts__consistency() -> gx.ExpectationSuite:
     """One row per mart (see quality.marts_summary_frame): built for the run's reference date, not empty."""
     suite = gx.ExpectationSuite(name="marts__consistency")
@@ -209,5 +220,6 @@ SUITES: dict[str, Callable[[], gx.ExpectationSuite]] = {
     "mart_payment_schedule": mart_payment_schedule__plausibility,
     "mart_sla_performance": mart_sla_performance__plausibility,
     "mart_obligation_health": mart_obligation_health__plausibility,
+    "mart_milestone_dependencies": mart_milestone_dependencies__links,
     "marts": marts__consistency,
 }

@@ -442,6 +442,12 @@ def mart_frames(con: Any, as_of: dt.date | None) -> dict[str, pd.DataFrame]:
         "select on_track_count + at_risk_count + overdue_count + completed_count + lapsed_count + cancelled_count "
         "+ untracked_count = total_count as parts_sum_to_total from marts.mart_obligation_health"
     ).df()
+    deps = con.execute("select count(*) from information_schema.tables where table_schema = 'marts' "
+                       "and table_name = 'mart_milestone_dependencies'").fetchone()  # fmt: skip
+    if deps and deps[0]:  # links that cannot be followed are reported here (warnings), see the suite
+        frames["mart_milestone_dependencies"] = con.execute(
+            "select milestone_id, contract_id, dependency_status, problem from marts.mart_milestone_dependencies"
+        ).df()
     summary = []
     for mart in MARTS:
         rows, dates = con.execute(
