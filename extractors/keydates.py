@@ -216,7 +216,7 @@ _ALONE = re.compile(r"(?:^|\n|\S[ \t]{4,})[ \t]*$")  # own line, or a column of 
 _TITLE = re.compile(r"\b(?:AGREEMENT|CONTRACT|AMENDMENT|ADDENDUM|LICEN[CS]E|LEASE|MEMORANDUM)\b[^a-z\n]{0,40}$")
 _DOC_NOUN = (
     r"(?:agreements?|contracts?|plan|licen[cs]e|lease|letter|memorandum|note|indenture|amendment|order|terms|arrangement"
-    r"|deed|charter|policy|statement|notice|addendum|mou|loi|document)"
+    r"|deed|charter|policy|statement|notice|addendum|mou|loi|document|schedule\s+13[dg](?:/a)?)"  # an SEC filing
 )
 # the nearest document named before a date, with its determiner: "this Agreement" is ours, "that certain
 # Merger Agreement" or "the Development Agreement" is another one

@@ -51,6 +51,12 @@ AGREEMENT = [
     ('This Schedule is made as of the effective date set forth above to that Software License, Support, and Maintenance '
      'Agreement, by and between Acme, Inc. ("Supplier") and Beta Bank, N. A. ("Bank"), dated November 5, 2010.\n\n'
      "By: /s/ A\nName: A\nTitle: CEO\nDate: 3/4/11\n\nBy: /s/ B\nName: B\nTitle: VP\nDate: 3/3/11", D(2011, 3, 4)),
+    # a joint filing agreement names the SEC filing it covers and its date; the signature date is the agreement's
+    ("JOINT FILING AGREEMENT The undersigned hereby agree that the Schedule 13G/A with respect to the shares of Common "
+     "Stock of Acme Inc., dated as of December 31, 2019, is filed on behalf of each of us. January 22, 2020 (Date) "
+     "BETA TRUST /s/ Jane Roe (Signature) Jane Roe, President (Name/Title)", D(2020, 1, 22)),
+    # ... while this agreement's own schedules are not another document
+    ("This Agreement, including the Schedule attached hereto, is dated as of June 1, 2019 between A and B.", D(2019, 6, 1)),
     # a real sentence stop after the other agreement's name: the date is this one's
     ("This Agreement supplements the Master Agreement. Dated: June 5, 2019", D(2019, 6, 5)),
     # an appendix after the signatures has dates of its own: they neither date the agreement nor join the signature block
