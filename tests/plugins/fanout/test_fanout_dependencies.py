@@ -202,18 +202,47 @@ def _mid(path: Path, name: str) -> str:
 
 
 @pytest.mark.slow
-def test_a_reviewer_marking_the_predecessor_done_dates_the_dependent(built):
-    from milestones.review.completion import mark_completed
+def test_a_reviewer_marking_the_predecessor_done_dates_the_dependent_and_a_correction_moves_it(
+    built, jira, tmp_path, sleeps
+):
+    """A reviewer records the approval (no task in any tool); the Build's task and event get the date. The
+    reviewer then corrects the day: the date moves, and the same Jira issue and calendar UID are updated."""
+    from milestones.review.completion import mark_completed, reopen
 
     path, work = built
-    design = _mid(path, "Design Document")
-    con = register.connect(path)
-    try:  # approved on Friday 4 December, recorded by a reviewer (no task in any tool)
-        mark_completed(con, design, dt.date(2026, 12, 4), "rita", dt.datetime(2026, 12, 5, 9, 0))
-    finally:
-        con.close()
+    c, clock, outbox = _connectors(jira, sleeps), Clock(), tmp_path / "outbox"
+    design, build = _mid(path, "Design Document"), _mid(path, "Build completion")
+
+    def record(*steps) -> None:  # type: ignore[no-untyped-def]
+        con = register.connect(path)
+        try:
+            for step in steps:
+                step(con)
+        finally:
+            con.close()
+
+    # approved on Friday 4 December: 10 business days later, weekends skipped, is Friday 18 December
+    record(lambda con: mark_completed(con, design, dt.date(2026, 12, 4), "rita", dt.datetime(2026, 12, 5, 9, 0)))
     _rebuild(path, work, dt.date(2026, 12, 5))
     after = _by_name(path)
     assert after["Design Document"][0] == "completed"
-    assert after["Build completion"][:2] == ("open", dt.date(2026, 12, 18))  # 10 business days, weekends skipped
+    assert after["Build completion"][:2] == ("open", dt.date(2026, 12, 18))
     assert after["Build fee"][:2] == ("awaiting_trigger", None)
+    run_fanout(dt.date(2026, 12, 5), "fanout-1", path, path, settings=SETTINGS, connectors=c, outbox_dir=outbox,
+               clock=clock)  # fmt: skip
+    (key,) = jira.issues  # the Build's task (the Design Document was done before it ever had one)
+    assert jira.issues[key]["fields"]["duedate"] == "2026-12-18"
+    (uid, seq) = _q(path, f"select uid, sequence from raw.calendar_events where obligation_key = '{build}'")[0]
+
+    # it was really approved on Monday 7 December: the Build moves to 21 December, same task, same event
+    record(lambda con: reopen(con, design, "rita", dt.datetime(2026, 12, 8, 9, 0)),
+           lambda con: mark_completed(con, design, dt.date(2026, 12, 7), "rita", dt.datetime(2026, 12, 8, 9, 1)))
+    _rebuild(path, work, dt.date(2026, 12, 8))
+    assert _by_name(path)["Build completion"][:2] == ("open", dt.date(2026, 12, 21))
+    clock.advance(days=3)
+    moved = run_fanout(dt.date(2026, 12, 8), "fanout-2", path, path, settings=SETTINGS, connectors=c,
+                       outbox_dir=outbox, clock=clock)  # fmt: skip
+    assert moved.tasks["jira"]["updated"] == 1 and moved.tasks["jira"]["created"] == 0
+    assert list(jira.issues) == [key] and jira.issues[key]["fields"]["duedate"] == "2026-12-21"
+    assert _q(path, f"select uid, sequence, due_date from raw.calendar_events where obligation_key = '{build}'") == [
+        (uid, seq + 1, dt.date(2026, 12, 21))]  # fmt: skip
