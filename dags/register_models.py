@@ -184,6 +184,10 @@ def register_models():
     chain = as_of >> wait_for_turn() >> quality_gate_register(as_of) >> dbt >> quality_gate_marts(as_of)
     chain >> published >> docs >> finish_run()
     dbt.children["dbt.fct_obligations_run"] >> score_late_risk(as_of) >> dbt.children["dbt.mart_at_risk_run"]
+    # cosmos leaves its AFTER_ALL test task beside the models (its only upstream is the group's): it would test
+    # tables not built yet and burn its retries; it runs after every model, seed and snapshot
+    dbt_test = dbt.children["dbt.dbt_test"]
+    [t for t in dbt.children.values() if t is not dbt_test] >> dbt_test
 
 
 register_models()
