@@ -44,7 +44,7 @@ def test_writers_share_the_single_duckdb_pool(dagbag):
     writers = {
         "contracts_nightly": {"plan_ingest", "quality_gate", "load_register"},
         "register_models": {"quality_gate_marts", "publish"},
-        "obligation_fanout": {"fan_out"},
+        "obligation_fanout": {"fan_out", "invoice_requests", "crm_renewals"},
         "status_pullback": {"pull_status"},
         "clm_sync": {"pull_source", "plan_ingest", "quality_gate", "load_register", "write_back_dates"},
     }
