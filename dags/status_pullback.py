@@ -6,7 +6,8 @@ status of our Jira issues (JQL on the `contract-milestone` label, `statusCategor
 to do, resolution date) and Asana tasks (completed, completed_at) into `raw.pm_tasks`, and ServiceNow
 incidents (priority, opened/resolved times, incremental by `sys_updated_on`) with their `task_sla` breach
 flags into `raw.itsm_incidents`. A task done in Jira/Asana makes its obligation `completed` in
-`marts.fct_obligations` at the next model build; overdue stays computed there, never stored.
+`marts.fct_obligations` at the next model build, and dates the milestones waiting on it (completion day + their
+own rule, `marts.mart_milestone_dependencies`); overdue stays computed there, never stored.
 
 Connections (optional): `milestones_jira`, `milestones_asana`, `milestones_servicenow`.
 
