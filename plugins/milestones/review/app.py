@@ -28,6 +28,7 @@ from .drafts import api_router as drafts_api_router
 from .drafts import ui_router as drafts_ui_router
 from .errors import HttpError
 from .evidence_api import router as evidence_router
+from .evidence_api import ui_router as evidence_ui_router
 from .store import Store, WarehouseBusy, WarehouseMissing
 from .ui import render_error, render_login
 from .ui import router as ui_router
@@ -132,6 +133,7 @@ def create_app(config: ReviewConfig | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     app.include_router(api_router)
     app.include_router(evidence_router)
+    app.include_router(evidence_ui_router)
     app.include_router(drafts_api_router)
     app.include_router(completion_router)
     app.include_router(ui_router)

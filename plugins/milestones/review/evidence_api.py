@@ -10,24 +10,26 @@ from __future__ import annotations
 
 import os
 from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.datastructures import UploadFile
 
 from extractors.schema import OBLIGATION_TYPES
 
 from .. import evidence as evd
 from .auth import Principal
-from .deps import config_of, require, store_of
+from .deps import config_of, require, root, store_of
 from .errors import HttpError
 from .store import WarehouseBusy, latest_logical_date
 
-__all__ = ["router", "max_upload_bytes"]
+__all__ = ["router", "ui_router", "max_upload_bytes"]
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
+ui_router = APIRouter()
 
 Viewer = Annotated[Principal, Depends(require("viewer"))]
 Reviewer = Annotated[Principal, Depends(require("reviewer"))]
@@ -55,30 +57,18 @@ def _contract_and_targets(request: Request, contract_id: str) -> tuple[bool, set
     return bool(row and row[0] == "active"), ids
 
 
-@router.post(
-    "/contracts/{contract_id}/evidence",
-    status_code=201,
-    summary="Attach completion evidence (certificate of insurance, audit report, report) to a contract's obligations",
-    responses={202: {"description": "stored; the warehouse is busy, the next nightly run judges it"},
-               404: {"description": "no such active contract"}, 413: {"description": "file too large"},
-               415: {"description": "not a PDF, DOCX or text file"},
-               422: {"description": "missing/empty file or unknown target"}},  # fmt: skip
-    openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-        "type": "object", "required": ["file"],
-        "properties": {"file": {"type": "string", "format": "binary"},
-                       "target": {"type": "string", "description": "milestone id or obligation type (insurance, "
-                                  "audit, reporting…); omitted: from the document's kind"}}}}}}},  # fmt: skip
-)
-async def upload_evidence(request: Request, contract_id: str, principal: Reviewer) -> JSONResponse:
+async def _accept(request: Request, contract_id: str, principal: Principal) -> tuple[Any, bool, dict[str, Any] | None]:
+    """Check, store and judge one uploaded file: (stored path, created, evidence of the contract or None if the
+    warehouse is busy). Raises HttpError (4xx) before anything is stored."""
     from extractors.guard import sniff_type
 
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype != "multipart/form-data":
         raise HttpError(415, "send multipart/form-data with a 'file' part (and optionally 'target')")
     limit = max_upload_bytes()
-    form = await request.form(max_files=1, max_fields=3)
+    form = await request.form(max_files=1, max_fields=4)
     upload, raw_target = form.get("file"), form.get("target")
-    if not isinstance(upload, UploadFile):
+    if not isinstance(upload, UploadFile) or (not upload.filename and upload.size == 0):
         raise HttpError(422, "multipart upload needs a 'file' part (PDF, DOCX or TXT)")
     data = bytearray()
     while chunk := await upload.read(1 << 20):
@@ -115,13 +105,44 @@ async def upload_evidence(request: Request, contract_id: str, principal: Reviewe
             return evd.contract_evidence(con, contract_id)
 
     try:
-        found = await run_in_threadpool(judge)
+        return path, created, await run_in_threadpool(judge)
     except WarehouseBusy:
+        return path, created, None
+
+
+@router.post(
+    "/contracts/{contract_id}/evidence",
+    status_code=201,
+    summary="Attach completion evidence (certificate of insurance, audit report, report) to a contract's obligations",
+    responses={202: {"description": "stored; the warehouse is busy, the next nightly run judges it"},
+               404: {"description": "no such active contract"}, 413: {"description": "file too large"},
+               415: {"description": "not a PDF, DOCX or text file"},
+               422: {"description": "missing/empty file or unknown target"}},  # fmt: skip
+    openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"],
+        "properties": {"file": {"type": "string", "format": "binary"},
+                       "target": {"type": "string", "description": "milestone id or obligation type (insurance, "
+                                  "audit, reporting…); omitted: from the document's kind"}}}}}}},  # fmt: skip
+)
+async def upload_evidence(request: Request, contract_id: str, principal: Reviewer) -> JSONResponse:
+    path, created, found = await _accept(request, contract_id, principal)
+    if found is None:
         return JSONResponse(jsonable_encoder({"contract_id": contract_id, "stored": path.name, "created": created,
                                               "judged": False, "note": "warehouse busy; the next nightly run judges it"}),
                             status_code=202)  # fmt: skip
     payload = {"contract_id": contract_id, "stored": path.name, "created": created, "judged": True} | found
     return JSONResponse(jsonable_encoder(payload), status_code=201 if created else 200)
+
+
+@ui_router.post("/contracts/{contract_id}/evidence", include_in_schema=False)
+async def upload_evidence_form(request: Request, contract_id: str, principal: Reviewer) -> RedirectResponse:
+    """The contract page's upload form (reviewers; CSRF token in the form): back to the card with the outcome."""
+    path, _created, found = await _accept(request, contract_id, principal)
+    target = (await request.form()).get("target")
+    done = f"evidence {path.name.split('-', 1)[-1]} attached" + ("" if found is not None else " (judged tonight)")
+    query = urlencode({"m": target, "done": done} if isinstance(target, str) and target else {"done": done})
+    anchor = f"#m-{target}" if isinstance(target, str) and target else ""
+    return RedirectResponse(f"{root(request)}/contracts/{quote(contract_id)}?{query}{anchor}", status_code=303)
 
 
 def _inbox() -> str:

@@ -92,3 +92,20 @@ def test_bad_uploads_are_refused(client, certs, monkeypatch, tmp_path):
     assert r.status_code == 413 and "MILESTONES_EVIDENCE_MAX_MB" in r.json()["detail"]
     # nothing was stored by any refused request
     assert client.get(URL, headers=bearer("viewer")).json()["documents"] == []
+
+
+def test_contract_page_upload_form_attaches_and_redirects(client, certs, warehouse):
+    from .helpers import query
+
+    (mid,) = query(warehouse, "select milestone_id from raw.milestones where contract_id = ? "
+                              "and obligation_type = 'insurance'", [CONTRACT])[0].values()  # fmt: skip
+    _upload(client, certs["certificate_expires_early.pdf"])  # gives the card its evidence line (and the form)
+    page = client.get(f"/contracts/{CONTRACT}", headers=bearer("reviewer"))
+    assert 'data-testid="evidence-upload"' in page.text
+    r = client.post(f"/contracts/{CONTRACT}/evidence", headers=bearer("reviewer"), data={"target": mid},
+                    files={"file": ("cert.pdf", certs["certificate_ok.pdf"].read_bytes(), "application/pdf")},
+                    follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303 and r.headers["location"].endswith(f"#m-{mid}")
+    page = client.get(r.headers["location"], headers=bearer("viewer"))
+    assert "evidence cert.pdf attached" in page.text and 'evidence-status">evidence ok' in page.text
+    assert 'data-testid="evidence-upload"' not in page.text  # viewers see the status, not the form
