@@ -100,6 +100,7 @@ _PARTIAL = [
 ]
 
 _FULL_RX = [re.compile(p, re.I) for p in _FULL]
+_LAST_DAY = len(_FULL) - 1  # "the last day of June 2019": only tried where "last" is written
 _SECTION_BEFORE = re.compile(r"(?:section|clause|article|paragraph|para|sections|§)s?\.?\s*$", re.I)
 _NUMERIC_RX = [re.compile(p) for p in _NUMERIC]
 _PARTIAL_RX = [re.compile(p, re.I) for p in _PARTIAL]
@@ -181,7 +182,8 @@ def _candidates(text: str, lo: int, hi: int) -> Iterator[DateMention]:
     low = window.lower()
     has_month = any(p in low for p in _MONTH_PREFIXES)
     has_blank = any(c in window for c in "_•●[(")
-    for rx in _FULL_RX if has_month else ():
+    full = [rx for i, rx in enumerate(_FULL_RX) if i != _LAST_DAY or "last" in low] if has_month else []
+    for rx in full:
         for m in rx.finditer(text, lo, hi):
             if _lowercase_may(m):
                 continue
