@@ -194,7 +194,9 @@ def _netsuite(conn: Any) -> Any:
     from .fanout.finance import NetSuiteInvoices
 
     extra = _extra(conn)
-    client = NetSuiteClient(_base_url(conn), conn.password or extra.get("token"), **_http_kw(extra))
+    client = NetSuiteClient(
+        _base_url(conn), str(conn.password or extra.get("token") or ""), **_http_kw(extra)
+    )
     return NetSuiteInvoices(client, record_type=extra.get("record_type") or "salesOrder",
                             item_id=str(extra.get("item_id") or "1"))  # fmt: skip
 
@@ -214,7 +216,7 @@ def _salesforce(conn: Any) -> Any:
     from .fanout.crm import SalesforceCrm
 
     extra = _extra(conn)
-    client = SalesforceClient(_base_url(conn), conn.password or extra.get("token"),
+    client = SalesforceClient(_base_url(conn), str(conn.password or extra.get("token") or ""),
                               api_version=extra.get("api_version") or "v62.0", **_http_kw(extra))  # fmt: skip
     return SalesforceCrm(client, task_external_field=extra.get("task_external_field") or "Contract_Milestones_Key__c",
                          fields=extra.get("fields") or None, set_stage=bool(extra.get("set_stage", False)),
@@ -226,7 +228,7 @@ def _hubspot(conn: Any) -> Any:
     from .fanout.crm import HubSpotCrm
 
     extra = _extra(conn)
-    client = HubSpotClient(conn.password or extra.get("token"), base_url=extra.get("base_url") or "https://api.hubapi.com",
+    client = HubSpotClient(str(conn.password or extra.get("token") or ""), base_url=extra.get("base_url") or "https://api.hubapi.com",
                            **_http_kw(extra))  # fmt: skip
     return HubSpotCrm(client, key_property=extra.get("key_property") or "contract_milestones_key",
                       properties=extra.get("properties") or None, set_stage=bool(extra.get("set_stage", False)),
