@@ -63,7 +63,7 @@ with_frequency as (
             end
         ) as frequency
     from milestones as m
-    left join terms as t on m.contract_id = t.contract_id
+    left join terms as t on coalesce(m.terms_contract_id, m.contract_id) = t.contract_id
 ),
 
 classified as (
@@ -280,7 +280,7 @@ term_end_bases as (
         m.milestone_id,
         t.term_end_date as anchor_date
     from methods as m
-    inner join term_ends as t on m.contract_id = t.contract_id
+    inner join term_ends as t on coalesce(m.terms_contract_id, m.contract_id) = t.contract_id
     where m.recurrence_method = 'term_end' and t.is_renewing
 ),
 

@@ -1,5 +1,6 @@
+-- The key dates in force: as extracted, with amendments applied (raw.effective_key_dates).
 with source as (
-    select * from {{ source('register', 'key_dates') }}
+    select * from {{ source('register', 'effective_key_dates') }}
 ),
 
 renamed as (
@@ -19,7 +20,9 @@ renamed as (
         agreement_date,
         effective_date,
         expiration_date,
-        next_renewal_notice_deadline as next_notice_deadline
+        next_renewal_notice_deadline as next_notice_deadline,
+        amended_fields,
+        amended_by
     from source
 )
 

@@ -38,9 +38,12 @@ renamed as (
         coalesce(json_exists(human_fields, '$.due_date'), false) as is_due_date_human,
         due_date,
         rule_date,
-        completed_at
+        completed_at,
+        -- whose term the milestone counts from: an amendment's notice or renewal milestone runs on its parent's term
+        coalesce(due_date_derived_from, contract_id) as terms_contract_id
     from source
-    where lifecycle_status <> 'removed'
+    -- in force only: a milestone an amendment replaced keeps its raw row and history, but is not an obligation
+    where lifecycle_status <> 'removed' and superseded_by_contract_id is null
 )
 
 select * from renamed
