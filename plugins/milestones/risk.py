@@ -245,15 +245,24 @@ class LateRiskModel:
         self.means_ = pre.transform(X).mean(axis=0)
         self.base_ = base
         self.n_train_ = len(rows)
+        self.ranges_ = {c: (float(rows[c].min()), float(rows[c].max())) for c in NUMERIC}
         return self
 
+    def _inputs(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """The model's columns, numbers clipped to the range seen in training (no extrapolation: a register
+        busier than its history counts as the busiest the history knew)."""
+        X = rows[[*CATEGORICAL, *NUMERIC]].copy()
+        for c, (lo, hi) in self.ranges_.items():
+            X[c] = X[c].clip(lo, hi)
+        return X
+
     def predict_proba(self, rows: pd.DataFrame) -> np.ndarray:
-        return self.calibrated_.predict_proba(rows[[*CATEGORICAL, *NUMERIC]])[:, 1]
+        return self.calibrated_.predict_proba(self._inputs(rows))[:, 1]
 
     def contributions(self, rows: pd.DataFrame) -> pd.DataFrame:
         """Log-odds contribution of each input feature: coefficient x (value - training mean), one-hot columns
         of a categorical summed into it."""
-        Z = self.base_.named_steps["features"].transform(rows[[*CATEGORICAL, *NUMERIC]])
+        Z = self.base_.named_steps["features"].transform(self._inputs(rows))
         parts = (Z - self.means_) * self.coef_
         names = [f.split("__", 1)[1] for f in self.feature_names_]
         out = {}

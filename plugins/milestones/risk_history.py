@@ -250,6 +250,7 @@ def demo_spec(
         end=as_of,
         counterparties=tuple(counterparties) if counterparties else sample_counterparties(),
         owners=owner_by_type(),
+        per_month=70.0,  # about the sample portfolio's volume (~200 occurrences due in any 90 days)
         seed=seed,
     )
 

@@ -259,3 +259,11 @@ def test_dependency_depth_follows_the_chain_and_stops_at_a_cycle():
         "x": 1,
         "y": 1,
     }
+
+
+def test_numbers_beyond_the_training_range_do_not_extrapolate(rows, fitted):
+    row = rows.head(1).copy()
+    lo, hi = fitted.ranges_["owner_load"]
+    at_max, beyond = row.assign(owner_load=hi), row.assign(owner_load=hi * 3 + 10)
+    assert fitted.predict_proba(beyond)[0] == fitted.predict_proba(at_max)[0]
+    assert fitted.contributions(beyond).equals(fitted.contributions(at_max))
