@@ -379,7 +379,9 @@ _NOT_A_START = re.compile(
     r"|upon\s+(?:receipt|delivery|notice|written|termination))",
     re.I,
 )
-_PERIOD_BEFORE = re.compile(r"(?:fiscal|calendar|financial|sales|accounting)\s+(?:year|quarter|month|period|cycle)s?[\s,]*$", re.I)
+_PERIOD_BEFORE = re.compile(
+    r"(?:fiscal|calendar|financial|sales|accounting)\s+(?:year|quarter|month|period|cycle)s?[\s,]*(?:(?:which|that)\s+)?$", re.I
+)  # "the Licensee's fiscal year which begins on April 1": a period's start, not the agreement's
 _COUNTERPARTS = re.compile(r"counterpart", re.I)
 _SIGNED_AND = re.compile(r"(?:signed|made|executed|dated|entered\s+into)\s+(?:and\s+)?$", re.I)
 _DAY_AFTER = re.compile(r"day\s+(?:after|following)\s+(?:the\s+)?$", re.I)

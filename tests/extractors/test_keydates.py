@@ -142,6 +142,9 @@ EFFECTIVE_NONE = [
     PREAMBLE + "This Agreement may be executed in counterparts and shall become effective when each party has signed a counterpart.",
     # a bracket that counts from the Effective Date does not name it
     PREAMBLE + "INITIAL PERIOD: April 15, 2020 through October 15, 2020 (6 Months from the Effective Date)",
+    # the start of a fiscal year ("the fiscal year which begins on April 1, 2019") is not the agreement's
+    PREAMBLE + "Under this Agreement, commencing with the Licensee's fiscal year which begins on April 1, 2019, Licensee "
+    "shall pay the royalties quarterly.",
     # an unquoted definition by an event still gives no calendar date
     PREAMBLE + "The Effective Date of this Agreement shall be the date of the Closing.",
     # "it" inside a sentence about something else (a notice) is not the contract
