@@ -18,15 +18,18 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from .dates import get_dates
 
 __all__ = [
+    "READER_VERSION",
     "EVIDENCE_KINDS",
     "EVIDENCE_STATUSES",
     "EVIDENCE_TYPES",
@@ -47,6 +50,9 @@ __all__ = [
     "to_jsonable",
 ]
 
+# facts cached in the register are read again when this module changes (it is left out of EXTRACTOR_VERSION)
+READER_VERSION = "evidence+" + hashlib.sha256(b"".join(
+    (Path(__file__).parent / name).read_bytes() for name in ("evidence.py", "dates.py"))).hexdigest()[:10]
 EVIDENCE_KINDS = ("insurance_certificate", "audit_report", "report")
 EVIDENCE_STATUSES = ("evidence_ok", "evidence_insufficient", "evidence_missing")
 # obligation type -> the kind of document that proves it (types without an entry expect no evidence)

@@ -30,6 +30,8 @@ from typing import Any
 
 import duckdb
 
+from extractors.evidence import READER_VERSION
+
 from .register import audit, quarantine, transaction
 
 __all__ = [
@@ -38,7 +40,6 @@ __all__ = [
 ]  # fmt: skip
 
 EVIDENCE_DIRNAME = "evidence"
-READER_VERSION = "evidence-1"
 ACTOR = "evidence"
 _log = logging.getLogger(__name__)
 
