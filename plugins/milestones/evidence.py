@@ -327,13 +327,20 @@ def _judge(con: duckdb.DuckDBPyConnection, run_id: str, as_of: dt.date, contract
     keys = {r["contract_id"]: r for r in _rows(con, "select * from raw.key_dates")}
     counts: dict[str, int] = {}
     judged: set[str] = set()
+    def expects(ob: dict[str, Any]) -> bool:
+        return ob["obligation_type"] in EVIDENCE_TYPES and (ob["due_date"] is not None or bool(ob["recurrence"]))
+
+    # a type folder (or a file routed by its kind) proves the dated duties of that type when the contract has
+    # any ("audit/" holds the annual audit report, not proof of record retention), else every duty of the type
+    dated_types = {(ob["contract_id"], ob["obligation_type"]) for ob in obligations if expects(ob)}
     for ob in obligations:
+        by_type = expects(ob) or (ob["contract_id"], ob["obligation_type"]) not in dated_types
         attached = [d for d in docs if d["contract_id"] == ob["contract_id"] and (
-            d["target"] == ob["milestone_id"] or d["target"] == ob["obligation_type"]
-            or (d["target"] is None and d["evidence_kind"] is not None
+            d["target"] == ob["milestone_id"]
+            or (by_type and d["target"] == ob["obligation_type"])
+            or (by_type and d["target"] is None and d["evidence_kind"] is not None
                 and EVIDENCE_TYPES.get(ob["obligation_type"]) == d["evidence_kind"]))]  # fmt: skip
-        expects = ob["obligation_type"] in EVIDENCE_TYPES and (ob["due_date"] is not None or ob["recurrence"])
-        if not attached and not expects:
+        if not attached and not expects(ob):
             continue
         verdict: tuple[str, str | None, str | None, dict[str, Any], dict[str, Any]]
         if not attached:
