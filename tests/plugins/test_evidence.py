@@ -238,3 +238,15 @@ def test_mart_obligation_evidence_builds_with_its_contract(env: dict[str, Path],
     kind, status, reason, file_name, ok = rows[0]
     assert (kind, status, file_name, ok) == ("insurance", "evidence_insufficient", "certificate_low_limit.pdf", False)
     assert "below the contract minimum" in reason
+
+
+def test_type_folder_proves_the_dated_duties_of_that_type(env: dict[str, Path], certs: dict[str, Path]) -> None:
+    _drop(env, certs["audit_report_2025.pdf"], "audit")
+    _scan(env)
+    audits = _q(env["warehouse"], "select m.milestone_id, m.due_date is not null or m.recurrence is not null, "
+                                  "coalesce(json_array_length(e.evidence_ids), 0) from raw.milestones m left join "
+                                  "raw.obligation_evidence e using (milestone_id) where m.contract_id = ? and "
+                                  "m.obligation_type = 'audit' and m.lifecycle_status <> 'removed'", [CONTRACT])  # fmt: skip
+    assert audits, "the sample contract has audit duties"
+    any_dated = any(dated for _, dated, _ in audits)
+    assert {mid: n for mid, _, n in audits} == {mid: int(dated or not any_dated) for mid, dated, _ in audits}
