@@ -48,8 +48,8 @@ demo: install dashboards-install  ## run the nightly DAGs over the bundled sampl
 test: install  ## unit tests + one real end-to-end DAG run (under 10 minutes)
 	$(PY) -m pytest -m "not slow and not distributed" -q
 
-test-slow: install  ## full-corpus and scale suites
-	$(PY) -m pytest -m slow -q
+test-slow: install  ## heavier suites: full-corpus checks, real schedulers, backfills, dbt round trips (browser tests: make test-browser)
+	$(PY) -m pytest -m "slow and not browser and not distributed" -q
 
 test-distributed: install  ## same DAGs on CeleryExecutor: PostgreSQL metadata, Redis broker, two workers (~10 min)
 	$(PY) -m pytest -m distributed -q tests/distributed
@@ -85,7 +85,7 @@ REVIEW_PORT ?= 8090
 review-app: install  ## review queue + extraction API on http://127.0.0.1:$(REVIEW_PORT) (demo accounts printed if none set)
 	$(PY) -m milestones.review.serve --port $(REVIEW_PORT) --demo-users
 
-test-browser: install dashboards-install  ## Playwright + Debian chromium: the review flow end to end; screenshots in data/screenshots/review
+test-browser: install dashboards-install  ## Playwright + Debian chromium: the review flow and every dashboard; screenshots in data/screenshots/review, plugins/dashboards/screenshots
 	$(PY) -m pytest -m browser -q
 
 # --- contract sources, amendments, reprocessing (issue #7 A) ---
