@@ -116,6 +116,18 @@ def summary(as_of: dt.date) -> dict:
         out["quarantine_open"] = int(
             con.execute("select count(*) from raw.quarantine where resolved_at is null").fetchone()[0]
         )
+
+        def grouped(sql: str) -> dict[str, int]:
+            try:
+                return {str(k): int(n) for k, n in con.execute(sql).fetchall()}
+            except duckdb.Error:  # a table of a later migration: absent in an older warehouse
+                return {}
+
+        out["finance_crm"] = grouped("select kind, count(*) from raw.finance_crm_outbox where status = 'sent' group by 1")
+        out["evidence"] = grouped("select evidence_status, count(*) from raw.obligation_evidence group by 1")
+        out["late_risk_high"] = sum(grouped(
+            "select 'high', count(*) from raw.obligation_risk where late_risk_score >= 0.5 "
+            f"and as_of_date = date '{as_of.isoformat()}'").values())  # fmt: skip
     from .fanout import get_outbox_counts
 
     out["fanout"] = get_outbox_counts()
@@ -141,6 +153,13 @@ def print_summary(s: dict, fanout_new: int | None) -> None:
           f"{fo.get('alerts_waiting', 0)} waiting, {fo.get('alerts_delivery_unknown', 0)} delivery unknown{new}")
     print(f"  tasks: {fo.get('tasks', 0)}; calendar events: {fo.get('calendar_events', 0)} in "
           f"{fo.get('calendar_feeds', 0)} .ics feeds; unmapped obligations: {fo.get('unmapped_obligations', 0)}")
+    fc = s.get("finance_crm") or {}
+    print(f"  finance/CRM: {fc.get('draft_invoice', 0)} draft invoice requests, {fc.get('opportunity_update', 0)} CRM "
+          f"updates, {fc.get('renewal_task', 0)} CRM renewal tasks")  # fmt: skip
+    ev = s.get("evidence") or {}
+    if ev:
+        print("  completion evidence: " + ", ".join(f"{k} {v}" for k, v in sorted(ev.items())))
+    print(f"  late-risk model: {s.get('late_risk_high', 0)} open occurrences likely late (score >= 0.5)")
     print(f"  warehouse: {s['warehouse']}")
     print(f"  published (read-only, for analysts/BI): {s['published']}")
     print(f"  outbox files: {s['outbox']}")
