@@ -56,11 +56,9 @@ def upload_folder(warehouse: str | Path) -> Path:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    from extractors.text import file_sha256
+
+    return file_sha256(path)
 
 
 @dataclass(frozen=True)

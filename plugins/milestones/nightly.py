@@ -52,13 +52,9 @@ def versions() -> tuple[str, str | None]:
 
 
 def _sha256(path: Path) -> str:
-    import hashlib
+    from extractors.text import file_sha256
 
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return file_sha256(path)
 
 
 @dataclass(frozen=True)

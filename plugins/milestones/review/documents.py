@@ -10,7 +10,6 @@ process.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import threading
 from collections import OrderedDict
@@ -39,11 +38,9 @@ class SourceText:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    from extractors.text import file_sha256
+
+    return file_sha256(path)
 
 
 def get_source_text(path: str | None, document_id: str | None) -> SourceText:
