@@ -59,7 +59,8 @@ DASHBOARDS: dict[str, str] = {
 REQUIRED_RELATIONS: tuple[str, ...] = (
     "marts.fct_obligations", "marts.dim_contracts", "marts.mart_obligation_health", "marts.mart_at_risk",
     "marts.mart_upcoming_deadlines", "marts.mart_renewal_windows", "marts.mart_sla_performance",
-    "marts.mart_payment_schedule", "staging.stg_register__milestones", "raw.documents", "raw.extraction_runs",
+    "marts.mart_payment_schedule", "marts.mart_payment_months", "marts.mart_obligation_evidence",
+    "marts.mart_milestone_dependencies", "raw.milestones", "raw.contracts", "raw.documents", "raw.extraction_runs",
 )  # fmt: skip
 _URL = re.compile(r"https?://[A-Za-z0-9._~:/?#\[\]@!$&()*+,;=%-]+")
 
