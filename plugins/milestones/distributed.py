@@ -41,6 +41,7 @@ __all__ = ["CeleryStack", "StackError", "worker_hostname", "free_port", "pick_re
 DAGS = ("contracts_nightly", "register_models", "obligation_fanout")
 WORKER_NAME_ENV = "MILESTONES_WORKER_NAME"
 PLACEHOLDER_NOTE = "placeholder: holds the scheduled slot, never executed"
+FINISHED_TI_STATES = ("success", "failed", "skipped", "upstream_failed", "removed")
 
 
 class StackError(MilestonesError):
@@ -323,10 +324,28 @@ class CeleryStack:
             if slot:
                 placeholder = self.api("POST", f"/api/v2/dags/{dag_id}/dagRuns",
                                        {"logical_date": slot, "note": PLACEHOLDER_NOTE})  # fmt: skip
-                self.api("PATCH", f"/api/v2/dags/{dag_id}/dagRuns/{placeholder['dag_run_id']}", {"state": "success"})
+                self._mark_done(dag_id, str(placeholder["dag_run_id"]))
         for dag_id in DAGS:
             self.api("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
         return str(run["dag_run_id"])
+
+    def _mark_done(self, dag_id: str, run_id: str) -> None:
+        """Mark a not-yet-started run success so that no task of it ever executes (the DAG is still paused).
+
+        Airflow 3 marks the run's pending tasks *skipped* but leaves teardown tasks (register_models'
+        finish_run) to run and the run unfinished until they have: those are marked success too, then the run.
+        """
+        path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}"
+        self.api("PATCH", path, {"state": "success"})
+        for ti in self.task_instances(dag_id, run_id):
+            if ti["state"] not in FINISHED_TI_STATES:
+                self.api("PATCH", f"{path}/taskInstances/{ti['task_id']}", {"new_state": "success"})
+        state = self.api("GET", path).get("state")
+        if state != "success":
+            self.api("PATCH", path, {"state": "success"})
+            state = self.api("GET", path).get("state")
+        if state != "success":
+            raise StackError(f"could not mark the {dag_id} placeholder run {run_id} success (state {state})")
 
     def runs(self, dag_id: str) -> list[dict[str, Any]]:
         return list(self.api("GET", f"/api/v2/dags/{dag_id}/dagRuns?limit=50").get("dag_runs", []))
