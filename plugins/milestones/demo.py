@@ -107,7 +107,7 @@ def summary(as_of: dt.date) -> dict:
             "due_90": due[90],
             "flagged_for_review": one(
                 "select count(*) from raw.milestones where review_status in ('pending', 'rereview') "
-                "and lifecycle_status <> 'removed'"
+                "and lifecycle_status <> 'removed' and superseded_by_contract_id is null"
             ),
         }
     # The outbox is written after publishing, so it is read from the warehouse (no writer is running now).

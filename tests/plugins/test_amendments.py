@@ -186,6 +186,13 @@ def test_real_pipeline_links_amendments_and_moves_the_notice_deadline(tmp_path, 
         eff = con.execute("select next_renewal_notice_deadline from raw.effective_key_dates "
                           "where contract_id = 'saas-northwind-quarry-hill-2024'").fetchone()  # fmt: skip
         assert eff == (dt.date(2027, 2, 27),)
+        # a replaced milestone is not in force: it leaves the review queue (the amendment's milestone is there)
+        from milestones.review.queries import QueueFilter, get_queue
+
+        superseded = {r[0] for r in con.execute(
+            "select milestone_id from raw.milestones where superseded_by_contract_id is not null").fetchall()}  # fmt: skip
+        queued, _, _ = get_queue(con, QueueFilter(limit=1000))
+        assert superseded and not superseded & {q["milestone_id"] for q in queued}
     # a second night with nothing changed: nothing re-extracted, nothing re-planned, links kept
     planned2 = plan(AS_OF, inbox=inbox, warehouse=wh, batch_size=10, run_id="nightly__again")
     assert planned2.batches == []

@@ -82,7 +82,7 @@ def _decode(r: dict[str, Any]) -> dict[str, Any]:
 def get_queue(con: duckdb.DuckDBPyConnection, f: QueueFilter) -> tuple[list[dict[str, Any]], int, dt.date | None]:
     """Milestones waiting for a human (pending, rereview), most urgent first; (rows, total, as_of)."""
     as_of = latest_logical_date(con)
-    where = ["m.lifecycle_status <> 'removed'", "c.status = 'active'",
+    where = ["m.lifecycle_status <> 'removed'", "m.superseded_by_contract_id is null", "c.status = 'active'",
              f"m.review_status in ({', '.join('?' for _ in f.statuses)})"]  # fmt: skip
     params: list[Any] = list(f.statuses)
     if f.contract_id:
