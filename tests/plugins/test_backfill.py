@@ -109,7 +109,7 @@ def test_airflow_backfill_creates_one_run_per_date(tmp_path):
     )  # fmt: skip
     env.pop("MILESTONES_WAREHOUSE", None)
     warehouse = data / "warehouse.duckdb"
-    days = [dt.date(2026, 11, 20) + dt.timedelta(days=n) for n in range(3)]  # backfills refuse future dates
+    days = [dt.date(2026, 11, 20) + dt.timedelta(days=n) for n in range(2)]  # backfills refuse future dates
     load_register(warehouse, sample_records(CONTRACTS, days[0]), days[0])
 
     def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
