@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import duckdb
@@ -54,8 +55,24 @@ def _services_up() -> str | None:
     return None
 
 
+def _per_worker(tis: dict[str, list[dict]], batches: Path) -> dict[str, dict[str, int]]:
+    """{worker: {tasks, extract batches, contracts extracted}} from the task instances of the chain."""
+    out: dict[str, dict[str, int]] = {}
+    for ti_list in tis.values():
+        for ti in ti_list:
+            if not ti.get("hostname"):
+                continue
+            w = out.setdefault(ti["hostname"], {"tasks": 0, "extract_batches": 0, "contracts": 0})
+            w["tasks"] += 1
+            if ti["task_id"] == "extract":
+                w["extract_batches"] += 1
+                batch = batches / f"batch-{ti['map_index']:04d}.json"
+                w["contracts"] += len(json.loads(batch.read_text())["items"]) if batch.exists() else 0
+    return dict(sorted(out.items()))
+
+
 @pytest.fixture(scope="module")
-def chain():
+def chain(request):
     from milestones.distributed import CeleryStack
 
     problem = _services_up()
@@ -70,9 +87,12 @@ def chain():
         shutil.copy2(PORTFOLIO / name, inbox / name)
     shutil.copy2(ROOT / "tests" / "fixtures" / "hostile" / BAD, inbox / BAD)
     stack = CeleryStack(base / "stack", inbox, workers=2, batch_size=2)
+    started = time.monotonic()
     with stack:
+        up = time.monotonic()
         run_id = stack.trigger_nightly("2026-12-01")
         runs = stack.wait_for_chain(run_id, timeout=1500)
+        finished = time.monotonic()
         tis = {dag_id: stack.task_instances(dag_id, run["dag_run_id"]) for dag_id, run in runs.items()}
         pools = {p["name"]: p for p in stack.api("GET", "/api/v2/pools").get("pools", [])}
         all_runs = {dag_id: stack.runs(dag_id) for dag_id in runs}
@@ -81,6 +101,17 @@ def chain():
         logs = {p.name: p.log for p in stack.procs}
         pids = [p.popen.pid for p in stack.procs]
         log_text = {name: path.read_text(errors="replace") for name, path in logs.items()}
+    stopped = time.monotonic()
+    workers = _per_worker(tis, stack.home / "data" / "runs" / "nightly__2026-12-01" / "batches")
+    summary = (f"distributed: stack up in {up - started:.0f} s, chain (3 DAG runs) in {finished - up:.0f} s, "
+               f"stopped in {stopped - finished:.0f} s; per worker: "
+               + "; ".join(f"{w}: {n['tasks']} tasks, {n['extract_batches']} extract batches, {n['contracts']} contracts"
+                           for w, n in workers.items()))  # fmt: skip
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter and capture:  # past pytest's output capture, so `make test-distributed` shows it
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(summary)
     # the stack is stopped: the warehouse has no writer any more
     with duckdb.connect(str(stack.warehouse), read_only=True) as con:
         register = {
@@ -109,7 +140,7 @@ def test_no_other_run_executed(chain):
         real = [r for r in chain["all_runs"][dag_id] if r.get("note") != PLACEHOLDER_NOTE]
         assert [r["dag_run_id"] for r in real] == [chain["runs"][dag_id]["dag_run_id"]]
     for run_id, tis in chain["placeholder_tis"].items():
-        # marking a run success stamps start/end dates on its tasks; only a worker sets hostname and pid
+        # marking a run success skips its tasks (the harness marks teardowns success); only a worker sets hostname and pid
         assert all(not ti["hostname"] and ti["pid"] is None for ti in tis), f"placeholder {run_id} executed a task"
 
 
