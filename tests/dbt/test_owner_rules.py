@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
+import pytest
 from milestones.register import open_register
 from milestones.review.settings import upsert_owner_rule
 
@@ -31,6 +32,7 @@ def _owners(warehouse) -> dict[tuple[str, str], set[str]]:
     return out
 
 
+@pytest.mark.slow  # two dbt builds of the owner models (~15 s)
 def test_admin_owner_rules_take_part_in_owner_matching(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     load_register(warehouse, sample_records(STEMS))

@@ -1,8 +1,8 @@
 """Reproducible "as of" runs and backfills of register_models.
 
-Default tests run the DAG's task sequence without a scheduler (tests/dbt/warehouse_helpers.run_models):
-the same logical date twice gives byte-identical marts; a range of dates gives one history folder per date
-and re-running the range changes nothing. The `slow` test drives a real Airflow scheduler, dag-processor and
+Both are `slow` (make test-slow; CI runs them). The first runs the DAG's task sequence without a scheduler
+(tests/dbt/warehouse_helpers.run_models): the same logical date twice gives byte-identical marts; a range of
+dates gives one history folder per date and re-running the range changes nothing. The second drives a real Airflow scheduler, dag-processor and
 api-server (LocalExecutor, SQLite) through `airflow backfill create`, exactly as the README tells data
 engineers to. Registers come from real extractions of sample contracts (development fixtures)."""
 
@@ -47,6 +47,7 @@ def site(tmp_path_factory):
     return warehouse, published
 
 
+@pytest.mark.slow  # five dbt builds (~1 min); `make test-slow` and CI run it
 def test_same_date_twice_is_byte_identical_and_a_range_is_per_date_and_idempotent(site):
     warehouse, published = site
     d2 = D1 + dt.timedelta(days=1)
