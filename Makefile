@@ -48,6 +48,9 @@ demo: install dashboards-install  ## run the nightly DAGs over the bundled sampl
 test: install  ## unit tests + one real end-to-end DAG run (under 10 minutes)
 	$(PY) -m pytest -m "not slow and not distributed" -q
 
+test-e2e: install  ## only the end-to-end run of the three DAGs (airflow dags test) on sample contracts
+	$(PY) -m pytest -m e2e -q
+
 test-slow: install  ## heavier suites: full-corpus checks, real schedulers, backfills, dbt round trips (browser tests: make test-browser)
 	$(PY) -m pytest -m "slow and not browser and not distributed" -q
 

@@ -29,11 +29,11 @@ def _secret_key() -> str:
 
 def _contract_base_url() -> str:
     """Where the review app serves a contract's page; a contract id is appended after a '/'."""
-    url = os.environ.get("MILESTONES_CONTRACT_BASE_URL") or "http://127.0.0.1:8790/contracts"
+    url = os.environ.get("MILESTONES_CONTRACT_BASE_URL") or "http://127.0.0.1:8090/contracts"
     if not re.fullmatch(r"https?://[A-Za-z0-9._~:/?#\[\]@!$&()*+,;=%-]+", url) or "'" in url:
         raise ValueError(
             f"MILESTONES_CONTRACT_BASE_URL={url!r}: give an absolute http(s) URL without quotes or spaces, "
-            "e.g. http://127.0.0.1:8790/contracts"
+            "e.g. http://127.0.0.1:8090/contracts"
         )
     return url.rstrip("/")
 

@@ -75,7 +75,7 @@ class DashboardSettings:
     superset_venv: Path
     host: str = "127.0.0.1"
     port: int = 8088
-    contract_base_url: str = "http://127.0.0.1:8790/contracts"
+    contract_base_url: str = "http://127.0.0.1:8090/contracts"
     admin_password: str | None = None  # None: generated once into home/admin_password
 
     def __post_init__(self) -> None:
@@ -86,7 +86,7 @@ class DashboardSettings:
         if not _URL.fullmatch(self.contract_base_url) or "'" in self.contract_base_url:
             raise MilestonesError(
                 f"MILESTONES_CONTRACT_BASE_URL={self.contract_base_url!r}: give an absolute http(s) URL of the "
-                "review app's contract pages without quotes or spaces, e.g. http://127.0.0.1:8790/contracts"
+                "review app's contract pages without quotes or spaces, e.g. http://127.0.0.1:8090/contracts"
             )
         if self.admin_password is not None and len(self.admin_password) < 8:
             raise MilestonesError(

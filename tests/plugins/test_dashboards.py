@@ -50,7 +50,7 @@ GOOD = {"MILESTONES_DASHBOARDS_HOME": "/tmp/x", "MILESTONES_SUPERSET_VENV": "/tm
 @pytest.mark.parametrize(
     "env, field, expected",
     [
-        ({}, "contract_base_url", "http://127.0.0.1:8790/contracts"),
+        ({}, "contract_base_url", "http://127.0.0.1:8090/contracts"),
         ({"MILESTONES_CONTRACT_BASE_URL": "https://review.example.com/contracts/"}, "contract_base_url",
          "https://review.example.com/contracts"),
         ({"MILESTONES_REVIEW_BASE_URL": "https://airflow.example.com/milestones/"}, "contract_base_url",
