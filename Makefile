@@ -51,8 +51,8 @@ test: install  ## unit tests + one real end-to-end DAG run (under 10 minutes)
 test-e2e: install  ## only the end-to-end run of the three DAGs (airflow dags test) on sample contracts
 	$(PY) -m pytest -m e2e -q
 
-test-slow: install  ## heavier suites: full-corpus checks, real schedulers, backfills, dbt round trips (browser tests: make test-browser)
-	$(PY) -m pytest -m "slow and not browser and not distributed" -q
+test-slow: install  ## heavier suites: full-corpus checks, dbt round trips, a real api-server (browser: make test-browser; scheduler backfill: make test-backfill)
+	$(PY) -m pytest -m "slow and not browser and not distributed and not scheduler" -q
 
 test-distributed: install  ## same DAGs on CeleryExecutor: PostgreSQL metadata, Redis broker, two workers (~10 min)
 	$(PY) -m pytest -m distributed -q tests/distributed
@@ -146,7 +146,7 @@ dbt-docs: install  ## the dbt catalog into data/dbt_docs (open static_index.html
 bench-register: install  ## register load + dbt build on CONTRACTS synthetic contracts (default 50000), prints seconds
 	$(PY) -m milestones.register_bench --contracts $(CONTRACTS) --dbt
 
-test-backfill: install  ## airflow backfill create on a real scheduler + dag-processor + api-server (slow)
+test-backfill: install  ## airflow backfill create on a real scheduler + dag-processor + api-server (~20 min)
 	$(PY) -m pytest -m slow -q tests/plugins/test_backfill.py
 
 # --- late-risk model (issue #9 part 5) ---------------------------------------------------------------------------

@@ -93,6 +93,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.scheduler
 def test_airflow_backfill_creates_one_run_per_date(tmp_path):
     """`airflow backfill create --dag-id register_models` against scheduler + dag-processor + api-server."""
     airflow = str(Path(sys.executable).with_name("airflow"))
