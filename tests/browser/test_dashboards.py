@@ -434,7 +434,8 @@ def test_review_backlog(page, superset, published):
         _, queue, _ = get_queue(con, QueueFilter(limit=1))
     in_queue = """from raw.milestones as m join raw.contracts as c on m.contract_id = c.contract_id
         left join raw.extraction_runs as r on m.first_seen_run = r.run_id
-        where m.review_status in ('pending', 'rereview') and m.lifecycle_status <> 'removed' and c.status = 'active'"""
+        where m.review_status in ('pending', 'rereview') and m.lifecycle_status <> 'removed' and c.status = 'active'
+            and m.superseded_by_contract_id is null"""
     assert one(published, f"select count(*) {in_queue}") == queue
     mean, first_seen = q(published, f"select avg(m.confidence), min(r.logical_date) {in_queue}")[0]
     as_of = one(published, "select max(logical_date) from raw.extraction_runs")
