@@ -20,6 +20,10 @@ from typing import Any
 from extractors.errors import DocumentError
 from extractors.text import Document, load_document, span_boxes
 
+# pdfium is not thread-safe and the app serves requests from a thread pool: every use of it here (reading a PDF's
+# text, its character boxes, rendering a page) holds this lock, or two page images at once can corrupt the heap
+PDFIUM_LOCK = threading.RLock()
+
 __all__ = ["SourceText", "get_source_text", "Segment", "get_segments", "render_page_png", "evidence_boxes"]
 
 _CACHE: OrderedDict[str, Document] = OrderedDict()
@@ -60,7 +64,8 @@ def get_source_text(path: str | None, document_id: str | None) -> SourceText:
         return SourceText(None, f"{p.name} changed after it was extracted (its hash differs); the offsets would "
                                 "not match, so only the stored evidence is shown until the next nightly run")
     try:
-        doc = load_document(p)
+        with PDFIUM_LOCK:
+            doc = load_document(p)
     except DocumentError as exc:
         return SourceText(None, f"{p.name} cannot be read now ({exc})")
     with _LOCK:
@@ -112,6 +117,11 @@ def render_page_png(path: str | Path, page: int, scale: float = 1.5) -> tuple[by
     """PNG of one PDF page, and its size in PDF points (for placing highlight boxes)."""
     import pypdfium2 as pdfium
 
+    with PDFIUM_LOCK:
+        return _render_page_png(pdfium, path, page, scale)
+
+
+def _render_page_png(pdfium: Any, path: str | Path, page: int, scale: float) -> tuple[bytes, float, float]:
     pdf = pdfium.PdfDocument(str(path))
     try:
         if not 1 <= page <= len(pdf):

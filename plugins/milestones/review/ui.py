@@ -239,23 +239,27 @@ def _page_boxes(doc: Any, path: str, ms: list[dict[str, Any]]) -> list[dict[str,
     """Pages that hold evidence, each with its highlight boxes as percentages of the page (scales with the image)."""
     import pypdfium2 as pdfium
 
+    from .documents import PDFIUM_LOCK
+
     by_page: dict[int, list[dict[str, Any]]] = {}
     for m in ms:
         if m["span_start"] is None or m["span_end"] is None:
             continue
         try:
-            boxes = evidence_boxes(doc, path, m["span_start"], m["span_end"])
+            with PDFIUM_LOCK:
+                boxes = evidence_boxes(doc, path, m["span_start"], m["span_end"])
         except DocumentError:
             continue
         for b in boxes:
             by_page.setdefault(b["page"], []).append(b | {"milestone_id": m["milestone_id"]})
     if not by_page:
         return []
-    pdf = pdfium.PdfDocument(path)
-    try:
-        sizes = {n: pdf[n - 1].get_size() for n in by_page if 1 <= n <= len(pdf)}
-    finally:
-        pdf.close()
+    with PDFIUM_LOCK:
+        pdf = pdfium.PdfDocument(path)
+        try:
+            sizes = {n: pdf[n - 1].get_size() for n in by_page if 1 <= n <= len(pdf)}
+        finally:
+            pdf.close()
     out = []
     for n in sorted(sizes):
         w, h = sizes[n]
