@@ -21,7 +21,7 @@ export MILESTONES_HOME := $(CURDIR)
 # Debian packages the tests use: OCR for scanned PDFs, Chromium for the browser tests.
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-eng chromium
 
-.PHONY: install system-deps demo test test-e2e test-slow test-distributed bench eval airflow lint lock clean help
+.PHONY: install system-deps demo test test-e2e test-slow test-distributed bench eval dbt-manifest parse-times airflow lint lock clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -45,16 +45,16 @@ system-deps:  ## install the Debian packages above when missing (needs root; oth
 demo: install dashboards-install  ## run the nightly DAGs over the bundled sample contracts, build the dashboards, print a summary
 	$(PY) -m milestones.demo --as-of $(AS_OF)
 
-test: install  ## unit tests + one real end-to-end DAG run (under 10 minutes)
+test: install dbt-manifest  ## unit tests + one real end-to-end DAG run (under 10 minutes)
 	$(PY) -m pytest -m "not slow and not distributed" -q
 
-test-e2e: install  ## only the end-to-end run of the three DAGs (airflow dags test) on sample contracts
+test-e2e: install dbt-manifest  ## only the end-to-end run of the three DAGs (airflow dags test) on sample contracts
 	$(PY) -m pytest -m e2e -q
 
-test-slow: install  ## heavier suites: full-corpus checks, dbt round trips, a real api-server (browser: make test-browser; scheduler backfill: make test-backfill)
+test-slow: install dbt-manifest  ## heavier suites: full-corpus checks, dbt round trips, a real api-server (browser: make test-browser; scheduler backfill: make test-backfill)
 	$(PY) -m pytest -m "slow and not browser and not distributed and not scheduler" -q
 
-test-distributed: install  ## same DAGs on CeleryExecutor: PostgreSQL metadata, Redis broker, two workers (~10 min)
+test-distributed: install dbt-manifest  ## same DAGs on CeleryExecutor: PostgreSQL metadata, Redis broker, two workers (~10 min)
 	$(PY) -m pytest -m distributed -q tests/distributed
 
 eval: install  ## score key dates on the CUAD dev split
@@ -62,6 +62,12 @@ eval: install  ## score key dates on the CUAD dev split
 
 bench: install  ## per-stage numbers: CUAD PDFs end to end, 1k/10k/50k scale, incremental (BENCH_ARGS="--limit 50 --scale 1000")
 	$(PY) -m milestones.bench --cuad $(CUAD) $(BENCH_ARGS)
+
+dbt-manifest: install  ## dbt parse into dbt/target/dag/manifest.json when stale (register_models renders its dbt tasks from it)
+	$(PY) -m milestones.dbt_manifest
+
+parse-times: install dbt-manifest  ## wall seconds of `python dags/<each>.py`, 3 fresh runs each (budget: 2 s per file)
+	$(PY) -m milestones.parse_times
 
 airflow: install  ## Airflow UI on http://127.0.0.1:8080 (airflow standalone, embedded SQLite)
 	$(PY) -m milestones.demo --prepare-only --as-of $(AS_OF)
@@ -88,7 +94,7 @@ REVIEW_PORT ?= 8090
 review-app: install  ## review queue + extraction API on http://127.0.0.1:$(REVIEW_PORT) (demo accounts printed if none set)
 	$(PY) -m milestones.review.serve --port $(REVIEW_PORT) --demo-users
 
-test-browser: install dashboards-install  ## Playwright + Debian chromium: the review flow and every dashboard; screenshots in data/screenshots/review, plugins/dashboards/screenshots
+test-browser: install dbt-manifest dashboards-install  ## Playwright + Debian chromium: the review flow and every dashboard; screenshots in data/screenshots/review, plugins/dashboards/screenshots
 	$(PY) -m pytest -m browser -q
 
 # --- contract sources, amendments, reprocessing (issue #7 A) ---
@@ -97,7 +103,7 @@ test-browser: install dashboards-install  ## Playwright + Debian chromium: the r
 reprocess: install  ## re-extract contracts, human decisions kept: make reprocess ARGS="--contract ID" (or --all, --since-version X, --outdated)
 	$(PY) -m milestones.reprocess $(ARGS)
 
-test-sources: install  ## CLM sources, webhooks, amendments, reprocess (fakes on 127.0.0.1; + the slow clm_sync DAG run)
+test-sources: install dbt-manifest  ## CLM sources, webhooks, amendments, reprocess (fakes on 127.0.0.1; + the slow clm_sync DAG run)
 	$(PY) -m pytest -q -m "not distributed" tests/plugins/sources tests/plugins/test_amendments.py tests/plugins/test_reprocess.py tests/extractors/test_amendments.py
 
 # -- leadership dashboards (issue #8): Apache Superset in its own virtualenv ------------------------------------
@@ -146,7 +152,7 @@ dbt-docs: install  ## the dbt catalog into data/dbt_docs (open static_index.html
 bench-register: install  ## register load + dbt build on CONTRACTS synthetic contracts (default 50000), prints seconds
 	$(PY) -m milestones.register_bench --contracts $(CONTRACTS) --dbt
 
-test-backfill: install  ## airflow backfill create on a real scheduler + dag-processor + api-server (~20 min)
+test-backfill: install dbt-manifest  ## airflow backfill create on a real scheduler + dag-processor + api-server (~20 min)
 	$(PY) -m pytest -m slow -q tests/plugins/test_backfill.py
 
 # --- late-risk model (issue #9 part 5) ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from .dbt_manifest import ensure_manifest
 from .paths import PROJECT_ROOT, get_paths
 
 __all__ = ["airflow_env", "prepare", "run_dag", "summary", "main", "DAGS"]
@@ -56,8 +57,10 @@ def _airflow(args: list[str], env: dict[str, str], log: Path | None = None) -> s
 
 
 def prepare(env: dict[str, str]) -> None:
-    """Create/upgrade the SQLite metadata DB and the single-slot DuckDB writer pool (idempotent)."""
+    """Create/upgrade the SQLite metadata DB and the single-slot DuckDB writer pool, and build the dbt manifest
+    register_models renders from when it is stale (idempotent)."""
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    ensure_manifest(get_paths().dbt_project)
     for args in (["db", "migrate"], ["pools", "set", "duckdb_writer", "1", "one DuckDB writer at a time"]):
         res = _airflow(args, env)
         if res.returncode != 0:
