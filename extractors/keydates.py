@@ -593,7 +593,7 @@ _ANCHOR = re.compile(
     re.I,
 )
 _ANNIVERSARY = re.compile(
-    r"(?P<prior>(?:the\s+)?(?:day|date)\s+(?:immediately\s+)?(?:prior\s+to|before|preceding)\s+(?:the\s+)?)?"
+    r"(?:(?:the\s+)?(?:day|date)\s+(?:immediately\s+)?(?:prior\s+to|before|preceding)\s+(?:the\s+)?)?"
     r"(?P<ord>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|fifteenth|twentieth|\d+\s*(?:st|nd|rd|th|t\s?h)?"
     r"|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty)"
     r"\s*(?:\(\s*\d+\s*(?:st|nd|rd|th|t\s?h)?\s*\)\s*)?[\s-]*(?:year\s+)?anniversary(?:\s+of\s+(?:the\s+)?|(?P<thereof>\s+thereof))",
@@ -701,9 +701,9 @@ def _parse_term(ctx: _Ctx, s: int, e: int, effective: dt.date | None, agreement:
             anchored, abase = _anchor_date(_ANCHOR.match(" from " + sent[m.end() :]), anchors)
             abase = abase if anchored else None  # the anniversary of an event we cannot date
         if n:
+            # "through the day prior to the second anniversary" is the same term as "two years from": both expire
+            # on the anniversary under the same-calendar-day convention (CUAD's answers agree)
             exp = add_duration(abase, n, "years") if abase else None
-            if exp is not None and m.group("prior"):
-                exp -= dt.timedelta(days=1)
             specs.append((m.start(), _Term(exp, iso_duration(n, "years"), s, e)))
     renewal_at = _RENEWAL_VERB.search(sent)
     for dm in get_durations(sent):

