@@ -180,7 +180,18 @@ class _Ctx:
         return [d for d in self.dates if lo <= d.start and d.end <= hi]
 
 
+# page furniture on lines of its own: EDGAR filing stamps ("Source: ACME CORP, 8-K, 1/20/2009") and "Page 3 of 36"
+_FURNITURE = re.compile(r"(?m)^[ \t]*(?:Source:[^\n]{0,200}?\d{1,2}/\d{1,2}/\d{4}|Page\s+\d+\s+of\s+\d+)[ \t]*$")
+
+
+def _without_furniture(text: str) -> str:
+    """``text`` with page furniture blanked (same length, offsets kept), so a clause broken by a page break
+    reads as one sentence again ("for Thirty-six (36) <page 3 footer> months following …")."""
+    return _FURNITURE.sub(lambda m: " " * len(m.group(0)), text)
+
+
 def _context(text: str) -> _Ctx:
+    text = _without_furniture(text)
     stamps = [(m.start(), m.end()) for m in _FOOTER.finditer(text)]
     dates = tuple(
         d

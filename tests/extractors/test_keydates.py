@@ -102,6 +102,21 @@ def test_filing_stamps_are_not_dates() -> None:
     assert kd(text).agreement_date is None
 
 
+@pytest.mark.parametrize(
+    ("furniture", "initial"),
+    [
+        # a page break with its footer and filing stamp inside the term clause: still one sentence
+        ("\n\nPage 3 of 36\n\nSource: ACME CORP, 8-K, 1/20/2009\n\n\n\n", "P36M"),
+        ("\n\nSource: ACME CORP, 8-K, 1/20/2009\n\n", "P36M"),
+        # hard negative: a stamp-like line that is part of the clause text is not blanked
+        ("\n\nSource: the parties' records of 1/20/2009 and", None),
+    ],
+)
+def test_page_furniture_inside_a_term_clause_is_read_through(furniture: str, initial: str | None) -> None:
+    text = EFF + "This Agreement will remain in effect for thirty-six (36)" + furniture + "months following the Effective Date."
+    assert kd(text).initial_term == initial
+
+
 # --- effective date -----------------------------------------------------------------------------------
 EFFECTIVE = [
     (PREAMBLE + '"Effective Date" means October 31, 2019.', D(2019, 10, 31)),
