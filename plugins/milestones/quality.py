@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 MARTS: tuple[str, ...] = (
     "fct_obligations", "dim_contracts", "dim_counterparties", "mart_upcoming_deadlines", "mart_at_risk",
     "mart_renewal_windows", "mart_sla_performance", "mart_payment_schedule", "mart_obligation_health",
+    "mart_payment_months", "mart_obligation_evidence", "mart_milestone_dependencies",
 )  # fmt: skip
 _EPOCH = dt.date(1970, 1, 1)
 

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import duckdb
-from milestones import publish, quality, register
+from milestones import evidence, publish, quality, register
 from milestones.paths import PROJECT_ROOT
 
 PORTFOLIO = PROJECT_ROOT / "extractors" / "samples" / "portfolio"
@@ -52,13 +52,17 @@ def sample_records(stems: tuple[str, ...] = SUBSET, as_of: dt.date = AS_OF) -> l
 
 
 def load_register(warehouse: Path, records: list[dict], as_of: dt.date = AS_OF, run_id: str | None = None):
-    """One nightly load: the run record, the calendar, the merge — what nightly.load does for good batches."""
+    """One nightly load: the run record, the calendar, the merge, then the evidence judgement (no evidence files
+    here: obligations that need a certificate or report are judged evidence_missing) — what nightly.load does
+    for good batches."""
     run_id = run_id or f"nightly__{as_of.isoformat()}"
-    with register.open_register(warehouse) as con, register.transaction(con):
-        register.start_run(con, run_id, as_of, "test", None)
-        register.write_business_calendar(con, as_of.year - 3, as_of.year + 3)
-        stats = register.load_extractions(con, run_id, records)
-        register.finish_run(con, run_id, "loaded", contracts_processed=len(records))
+    with register.open_register(warehouse) as con:
+        with register.transaction(con):
+            register.start_run(con, run_id, as_of, "test", None)
+            register.write_business_calendar(con, as_of.year - 3, as_of.year + 3)
+            stats = register.load_extractions(con, run_id, records)
+            register.finish_run(con, run_id, "loaded", contracts_processed=len(records))
+        evidence.scan_evidence(con, run_id, as_of, [])
     return stats
 
 

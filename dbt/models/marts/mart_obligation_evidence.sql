@@ -33,7 +33,8 @@ joined as (
         evidence.is_evidence_ok,
         milestones.due_date,
         evidence.assessed_as_of_date,
-        evidence.assessed_at
+        evidence.assessed_at,
+        {{ as_of() }} as as_of_date
     from evidence
     inner join milestones on evidence.milestone_id = milestones.milestone_id
     inner join contracts on evidence.contract_id = contracts.contract_id
