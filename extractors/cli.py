@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .errors import DocumentError, MilestonesError
+from .obligation_eval import CUAD_PARTS
 
 __all__ = ["main", "iter_input_files"]
 
@@ -165,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "Credit: CUAD v1, The Atticus Project (CC BY 4.0).")
     p.add_argument("--cuad", default=None, help="CUAD folder with txt/ (e.g. ../shared/cuad)")
     p.add_argument("--samples", default=None, help="sample portfolio folder with truth/ (e.g. extractors/samples)")
-    p.add_argument("--part", default="all", choices=["tune", "validation", "heldout", "heldout2", "all"], help="which labelled CUAD part")
+    p.add_argument("--part", default="all", choices=[*CUAD_PARTS, "all"], help="which labelled CUAD part")
     p.add_argument("--labels", default=None, help="obligation labels JSONL (default: the packaged one)")
     p.add_argument("--as-of", type=_date, default=dt.date(2026, 12, 1), help="reference date (default 2026-12-01)")
     p.add_argument("--misses", type=int, default=15, help="misses and unmatched predictions to list (-1: all)")

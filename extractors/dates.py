@@ -162,10 +162,19 @@ def _anchors(text: str) -> list[int]:
     return points
 
 
+def _gap_before(text: str, p: int, limit: int = 240) -> int:
+    """Length of the whitespace run that ends at ``p`` (at most ``limit``)."""
+    i = p
+    while i > 0 and p - i < limit and text[i - 1].isspace():
+        i -= 1
+    return p - i
+
+
 def _windows(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for p in _anchors(text):
-        lo, hi = max(0, p - _BEFORE), p + _AFTER
+        # a year pushed far right by joined lines ("31 December,<80 spaces>1996") still sees its day and month
+        lo, hi = max(0, p - _BEFORE - _gap_before(text, p)), p + _AFTER
         if out and lo <= out[-1][1]:
             out[-1] = (out[-1][0], hi)
         else:

@@ -180,8 +180,12 @@ class _Ctx:
         return [d for d in self.dates if lo <= d.start and d.end <= hi]
 
 
-# page furniture on lines of its own: EDGAR filing stamps ("Source: ACME CORP, 8-K, 1/20/2009") and "Page 3 of 36"
-_FURNITURE = re.compile(r"(?m)^[ \t]*(?:Source:[^\n]{0,200}?\d{1,2}/\d{1,2}/\d{4}|Page\s+\d+\s+of\s+\d+)[ \t]*$")
+# page furniture: EDGAR filing stamps ("Source: ACME CORP, 8-K, 1/20/2009") and "Page 3 of 36" on lines of their own,
+# and typewriter underlines left between the words of joined lines
+_FURNITURE = re.compile(
+    r"(?m)^[ \t]*(?:Source:[^\n]{0,200}?\d{1,2}/\d{1,2}/\d{4}|Page\s+\d+\s+of\s+\d+)[ \t]*$"
+    r"|(?<=[ \t])-{3,}(?=[ \t])"  # a typewriter underline ("---------") that landed mid-line when lines were joined
+)
 
 
 def _without_furniture(text: str) -> str:

@@ -1,7 +1,7 @@
 """Score predicted milestones against obligation-by-obligation gold labels (`milestones eval-obligations`).
 
 Gold comes from two places: the labelled CUAD **dev** contracts in ``extractors/data/cuad_dev_obligations.jsonl``
-(offsets + labels; ``tune``, ``validation`` and two held-out parts, ``heldout`` and ``heldout2``, reported
+(offsets + labels; ``tune``, ``tune2``, ``validation`` and two held-out parts, ``heldout`` and ``heldout2``, reported
 separately — held-out parts as summaries only) and, for development, the
 synthetic sample portfolio's truth files. A prediction matches a gold obligation when their spans overlap and
 (for the typed score) their types agree; each prediction matches at most one gold obligation. A matched
@@ -25,9 +25,11 @@ from typing import Any
 
 from .errors import MilestonesError
 
-__all__ = ["GoldObligation", "Score", "label_candidates", "load_cuad_gold", "load_sample_gold", "score", "run_eval_obligations"]
+__all__ = ["CUAD_PARTS", "GoldObligation", "Score", "label_candidates", "load_cuad_gold", "load_sample_gold", "score", "run_eval_obligations"]
 
 _DATA = Path(__file__).resolve().parent / "data"
+# Parts of the CUAD dev obligation labels, in report order (the model card defines them).
+CUAD_PARTS: tuple[str, ...] = ("tune", "tune2", "validation", "heldout", "heldout2")
 
 _TIME = re.compile(
     r"\b(days?|weeks?|months?|monthly|years?|annual(ly)?|quarters?|quarterly|hours?|anniversary|weekly|semi-?annual(ly)?|"
@@ -340,7 +342,7 @@ def run_eval_obligations(args: Any) -> int:
             raise MilestonesError(f"CUAD not found at {cuad}: pass --cuad pointing at the folder with txt/")
         contracts, gold = load_cuad_gold(Path(args.labels) if args.labels else None)
         present = set(contracts.values())
-        parts = [p for p in ("tune", "validation", "heldout", "heldout2") if p in present] if args.part == "all" else [args.part]
+        parts = [p for p in CUAD_PARTS if p in present] if args.part == "all" else [args.part]
         for part in parts:
             docs = sorted(d for d, p in contracts.items() if p == part)
             paths = {d: cuad / "txt" / f"{d}.txt" for d in docs}
@@ -348,7 +350,7 @@ def run_eval_obligations(args: Any) -> int:
             texts = {d: p.read_text(encoding="utf-8", errors="replace") for d, p in paths.items()}
             title = f"CUAD dev labelled contracts, {part} part" + (" (never tuned on)" if part.startswith("heldout") else "") + (
                 " (used to choose between models; in the shipped models' training data)" if part == "validation" else "") + (
-                " (in the shipped models' training data)" if part == "tune" else "")
+                " (in the shipped models' training data)" if part in ("tune", "tune2") else "")
             shown = 0 if part.startswith("heldout") else args.misses  # held-out parts are read as summaries only
             results[f"cuad_{part}"] = _print_report(title, [g for g in gold if g.part == part], predicted, texts, shown, out)
             print(f"({len(docs)} contracts in {elapsed:.1f} s)", file=out)

@@ -1,6 +1,8 @@
 -- Each milestone with its owner: the most specific rule that matches wins — contract > counterparty > obligation
 -- type > default — from the owner_map seed and the admin's rules in the review app; at the same specificity an
 -- admin rule wins over a seed rule.
+{%- set rule_columns = ['rule_id', 'contract_id', 'counterparty', 'obligation_type', 'owner', 'owner_kind',
+    'owner_email', 'owner_channel', 'manager', 'manager_email', 'jira_project', 'asana_project'] %}
 with milestones as (
     select * from {{ ref('stg_register__milestones') }}
 ),
@@ -11,34 +13,12 @@ contracts as (
 
 owner_map as (
     select
-        rule_id,
-        contract_id,
-        counterparty,
-        obligation_type,
-        owner,
-        owner_kind,
-        owner_email,
-        owner_channel,
-        manager,
-        manager_email,
-        jira_project,
-        asana_project,
+        {{ rule_columns | join(',\n        ') }},
         1 as origin_rank
     from {{ ref('owner_map') }}
     union all
     select
-        rule_id,
-        contract_id,
-        counterparty,
-        obligation_type,
-        owner,
-        owner_kind,
-        owner_email,
-        owner_channel,
-        manager,
-        manager_email,
-        jira_project,
-        asana_project,
+        {{ rule_columns | join(',\n        ') }},
         0 as origin_rank
     from {{ ref('stg_register__owner_rules') }}
 ),
