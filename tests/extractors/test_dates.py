@@ -47,6 +47,8 @@ FULL = [
     # "the last day of <month> <year>" is that month's end (leap years included)
     ("the last day of February, 2024", D(2024, 2, 29)),
     ("expires on the last day in June 2019", D(2019, 6, 30)),
+    # joined lines push the year far right of its day and month
+    ("is made as of 31 December," + " " * 120 + "1996, between", D(1996, 12, 31)),
 ]
 
 

@@ -97,6 +97,11 @@ def test_a_page_footer_keeps_its_full_dates_that_follow_on_a_line_of_their_own()
     assert kd(text).agreement_date == D(2019, 6, 3)
 
 
+def test_a_typewriter_underline_between_the_parts_of_a_date_is_read_through() -> None:
+    text = 'THIS AGREEMENT (this "Agreement") is made as of 31 December,' + " " * 40 + "---------" + " " * 30 + "1996, between A and B."
+    assert kd(text).agreement_date == D(1996, 12, 31)
+
+
 def test_filing_stamps_are_not_dates() -> None:
     text = "SUPPLY AGREEMENT\n\nSource: ACME CORP, 10-K, 3/21/2019\n\nThe parties agree as follows."
     assert kd(text).agreement_date is None
