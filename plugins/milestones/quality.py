@@ -34,6 +34,7 @@ __all__ = [
     "validate_frame",
     "record_results",
     "build_docs",
+    "prune_results",
     "extraction_frame",
     "gate_extraction",
     "register_summary_frame",
@@ -178,9 +179,35 @@ def validate_frame(suite_key: str, df: pd.DataFrame, *, batch: str | None = None
     return result
 
 
+def docs_keep() -> int:
+    """How many validation results Data Docs keep (MILESTONES_GX_DOCS_KEEP, default 50)."""
+    return max(1, int(os.environ.get("MILESTONES_GX_DOCS_KEEP", "50")))
+
+
+def prune_results(context: Any, keep: int | None = None) -> int:
+    """Delete all but the newest `keep` stored validation results, and their Data Docs pages; returns how many.
+
+    GX re-renders every stored result on each docs build, so without a bound every night's gates get slower
+    (250 stored results: ~5 s per build). Every outcome stays in raw.quality_results for good."""
+    keep = docs_keep() if keep is None else keep
+    store = context.validation_results_store
+    keys = sorted(store.list_keys(), key=lambda k: str(k.run_id.run_time))
+    old = keys[: max(0, len(keys) - keep)]
+    for key in old:
+        store.remove_key(key)
+        page = docs_dir() / "validations" / Path(*key.to_tuple()).with_suffix(".html")
+        page.unlink(missing_ok=True)
+    return len(old)
+
+
 def build_docs(context: Any = None) -> Path:
-    """Rebuild the Data Docs site from every stored validation; returns the index.html path."""
-    (context or _context()).build_data_docs()
+    """Rebuild the Data Docs site from the newest stored validations (see prune_results); returns index.html."""
+    context = context or _context()
+    pruned = prune_results(context)
+    if pruned:
+        log.info("Data Docs: %d older validation results pruned (kept %d; raw.quality_results has all)", pruned,
+                 docs_keep())  # fmt: skip
+    context.build_data_docs()
     return docs_index()
 
 

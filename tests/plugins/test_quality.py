@@ -184,3 +184,22 @@ def test_marts_gate_refuses_marts_of_another_date(pipeline):
     assert all(r.success for r in ok), [r.critical for r in ok]
     consistency = next(r for r in wrong if r.suite == "marts__consistency")
     assert not consistency.success and "as_of_matches_run" in consistency.critical[0]
+
+
+def test_data_docs_keep_the_newest_results_only(tmp_path, monkeypatch):
+    """GX re-renders every stored result on each docs build: the store is bounded (raw.quality_results keeps
+    every outcome), and a pruned result's page leaves the site with it."""
+    monkeypatch.setenv("MILESTONES_DATA", str(tmp_path))
+    monkeypatch.setenv("MILESTONES_GX_DOCS_KEEP", "3")
+    context = quality._context()
+    frame = quality.extraction_frame(sample_records(("license-northwind-nightjar-2026",)))
+    for i in range(5):
+        quality.validate_frame("extraction", frame, batch=f"b{i}", context=context)
+    keys = sorted(context.validation_results_store.list_keys(), key=lambda k: str(k.run_id.run_time))
+    assert len(keys) == 5
+    quality.build_docs(context)
+    pages = list((quality.docs_dir() / "validations").rglob("*.html"))
+    assert len(pages) == 3
+    kept = sorted(context.validation_results_store.list_keys(), key=lambda k: str(k.run_id.run_time))
+    assert [str(k) for k in kept] == [str(k) for k in keys[2:]]  # the three newest
+    assert quality.prune_results(context) == 0  # already within the bound
