@@ -439,8 +439,8 @@ def _candidates(units: Sequence[_Unit], sections: Sequence[Any] = ()) -> list[_C
             prev_own, prev = prev, u
         if _BARE_MARK.match(u.text) or (len(u.text) < 80 and _HEADING_ONLY.match(u.text)):
             continue
-        if own_duty and any(w in low for w in _CEASE_WORDS) and _RIGHTS_CEASE.search(u.text):
-            continue
+        if own_duty and any(w in low for w in _CEASE_WORDS) and (rc := _RIGHTS_CEASE.search(u.text)) and not _DUTY_AFTER.search(u.text, rc.end()):
+            continue  # "all rights … shall cease" alone; "…, and Licensee shall immediately delete …" is a duty
         quick = bool(_QUICK.search(u.text))
         in_list = lead is not None and u is not lead and is_item
         if not quick and not in_list and not (own_duty and any(w in low for w in _CONTEXT_WORDS)):
@@ -504,6 +504,8 @@ _RIGHTS_CEASE = re.compile(
     r"(?:cease|terminate|expire|revert|lapse|be\s+(?:void|terminated|cancell?ed))\b(?![^.;]{0,20}\bexcept)",
     re.I,
 )
+_DUTY_AFTER = re.compile(
+    r"[,;]\s+and\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?\s+(?:shall|will|must|agrees\s+to)\b(?!\s+(?:not|have|be\s+entitled)\b)", re.I)
 _NEW_CLAUSE = re.compile(r"^\W{0,3}(?:\d{1,2}\.\d{1,2}\b|(?:ARTICLE|Article|SECTION|Section)\s+\w|\d{1,2}\.\s+[A-Z][A-Za-z]+)")
 _WIND_DOWN = re.compile(
     r"^(?!(?:[^.;]{0,80}\b(?:obligations?|rights?|licen[cs]es?|agreement|provisions?|documents?)\b[^.;]{0,40}\b(?:shall|will|must)\b))"
@@ -671,6 +673,15 @@ _EXPIRY = re.compile(
     r"\b(?:this\s+(?:agreement|sow|lease|contract|amendment|statement\s+of\s+work)|the\s+(?:initial\s+)?term(?:\s+of\s+this\s+\w+)?)\b[^.;]{0,120}?"
     r"\b(?:expires?|shall\s+expire|will\s+expire|terminates?\s+on|ends?\s+on|ends\s+\w+|end\s+on|"
     r"continue[sd]?\s+(?:in\s+(?:full\s+)?(?:force|effect)\s+)?(?:until|through)|remain\s+in\s+(?:full\s+)?(?:force\s+and\s+effect|force|effect)\s+(?:until|through))\b",
+    re.I,
+)
+# "This Agreement shall continue for four (4) years", "The term of the Agreement will be for 12 months": a fixed length
+# rather than an end date (the rule parse supplies the duration; auto-renewing contracts drop the expiration later).
+_TERM_LENGTH = re.compile(
+    r"\b(?:this\s+(?:\w+\s+){0,2}?(?:agreement|sow|lease|contract)|the\s+agreement|(?<!during\s)the\s+(?:initial\s+)?term(?:\s+of\s+(?:this|the)\s+(?:\w+\s+)?\w+)?)\b"
+    r"[^.;]{0,120}?\b(?:continue[sd]?\s+(?:in\s+(?:full\s+)?(?:force\s+and\s+effect|force|effect)\s+)?for|"
+    r"(?:shall|will)\s+be\s+(?:for\s+)?(?:a\s+(?:period|term)\s+of\s+)?(?:\w+\s+){0,2}?(?:\(\d+\)\s+)?(?:years?|months?)|"
+    r"(?:shall|will)\s+have\s+an?\s+(?:initial\s+)?term\s+of)\b",
     re.I,
 )
 _AUTO_RENEW = re.compile(r"\bautomatic(?:ally)?\s+(?:be\s+)?(?:renew|extend|continue)|\b(?:renew|extend|continu)\w*\s+automatically|\bsuccessive\b|\bevergreen\b|\bshall\s+(?:be\s+)?(?:renewed|extended)\s+for\b|"
@@ -1093,7 +1104,7 @@ def _extract(
                 p = {**p, row_type: max(p.get(row_type, 0.0), 1.0 - p.get(NONE_LABEL, 0.0), 0.6), NONE_LABEL: min(p.get(NONE_LABEL, 0.0), 0.3)}
                 p = {k: (v if k in (row_type, NONE_LABEL) else min(v, p[row_type] * 0.5)) for k, v in p.items()}
                 p_obl = 1.0 - p[NONE_LABEL]
-        if _EXPIRY.search(unit.text) and not _AUTO_RENEW.search(unit.text) and any(
+        if (_EXPIRY.search(unit.text) or _TERM_LENGTH.search(unit.text)) and not _AUTO_RENEW.search(unit.text) and any(
                 m.rule.date or (m.rule.kind == "relative" and m.rule.unit in ("months", "years")) for m in mentions):
             p = {**p, "expiration": max(p["expiration"], 1.0 - p_obl, *(v for k, v in p.items() if k != NONE_LABEL))}
             p_obl = max(p_obl, p["expiration"])

@@ -56,6 +56,15 @@ POSITIVE = [
      "audit", {"kind": "relative", "amount": 5, "unit": "years"}, None),
     ("The annual license fee of $25,000 is payable on each anniversary of the Effective Date.",
      "payment", {"kind": "recurring", "frequency": "annually", "anchor": "effective_date"}, dt.date(2027, 2, 1)),
+    # round 3: a term given as a length, not an end date
+    ("This Agreement shall begin on the Effective Date and continue for three (3) years unless terminated earlier under Section 9.",
+     "expiration", {"kind": "relative", "amount": 3, "unit": "years", "anchor": "effective_date"}, dt.date(2029, 2, 1)),
+    ("The term of this Agreement will be for eighteen (18) months unless terminated sooner.",
+     "expiration", {"kind": "relative", "amount": 18, "unit": "months"}, dt.date(2027, 8, 1)),
+    # round 3: rights that end and a duty in the same sentence
+    ("Upon termination of this Agreement, all licenses granted to Customer shall terminate, and Customer shall immediately delete "
+     "all copies of the Software from its servers.",
+     "compliance", {"kind": "relative", "anchor": "termination"}, None),
 ]
 
 
@@ -131,6 +140,8 @@ HARD_NEGATIVES = [
     "If the Receiving Party is required by law to disclose Confidential Information, it shall give the Disclosing Party ten (10) days' prior notice of the disclosure.",
     "7.3. ANNUAL PAYMENT REVIEW",
     "Notices shall be effective upon receipt by the addressee.",
+    # round 3: rights that end, with no duty beside them
+    "Upon termination, all licenses granted to Customer shall terminate, and Customer shall not be entitled to any refund.",
 ]
 
 
