@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from extractors.cli import main
-from extractors.obligation_eval import CUAD_PARTS, GoldObligation, label_candidates, load_cuad_gold, rule_matches, score
+from extractors.obligation_eval import (
+    CUAD_PARTS,
+    GoldObligation,
+    label_candidates,
+    load_cuad_gold,
+    rule_matches,
+    score,
+)
 
 
 def _pred(start: int, end: int, otype: str, **rule: object) -> dict:
