@@ -41,6 +41,9 @@ __all__ = [
     "normalize_text",
     "train_main",
     "heldout_doc_ids",
+    "excluded_doc_ids",
+    "near_duplicates",
+    "NEAR_DUPLICATE_CONTAINMENT",
     "TRAINING_PARTS",
     "ObligationScorer",
     "load_scorer",
@@ -154,6 +157,82 @@ def heldout_doc_ids(labels_path: Path | None = None) -> set[str]:
     return {c["doc_id"] for c in head.get("_contracts", []) if str(c.get("part", "")).startswith("heldout")}
 
 
+# Near-duplicate contracts (copies, amendments, one template filled twice) would carry a held-out contract's text
+# into training, or a training contract's text into another cross-validation fold. Rule: two contracts are
+# near-duplicates when at least this share of the smaller one's word 5-grams also occur in the other (containment).
+# Over the 413 CUAD dev contracts the largest containment of each against a labelled contract is <= 0.19 for 399
+# (shared boilerplate) and >= 0.33 for the other 14; against the held-out contracts any threshold from 0.19 to 0.52
+# selects the same four (see the model card).
+NEAR_DUPLICATE_CONTAINMENT = 0.25
+_SHINGLE_WORDS = 5
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _shingles(text: str) -> frozenset[str]:
+    words = _WORD.findall(text.lower())
+    return frozenset(" ".join(words[i : i + _SHINGLE_WORDS]) for i in range(len(words) - _SHINGLE_WORDS + 1))
+
+
+def _dev_texts(cuad: Path) -> Iterable[tuple[str, str]]:
+    """(doc_id, text) of every CUAD dev contract, in doc_id order; the test split is never opened."""
+    with (cuad / "manifest.csv").open(encoding="utf-8") as f:
+        rows = sorted((r for r in csv.DictReader(f) if r["split"] == "dev"), key=lambda r: r["doc_id"])
+    for r in rows:
+        path = cuad / r["txt"]
+        if path.exists():
+            yield r["doc_id"], path.read_text(encoding="utf-8", errors="replace")
+
+
+@lru_cache(maxsize=4)
+def near_duplicates(cuad: Path, anchors: frozenset[str], threshold: float = NEAR_DUPLICATE_CONTAINMENT) -> dict[str, frozenset[str]]:
+    """CUAD dev contract → the ``anchors`` it near-duplicates (shared word 5-grams / those of the smaller contract
+    ``>= threshold``); contracts that near-duplicate no anchor are left out."""
+    if not anchors or not (cuad / "manifest.csv").exists():
+        return {}
+    anchor_shingles = {d: sh for d, text in _dev_texts(cuad) if d in anchors and (sh := _shingles(text))}
+    out: dict[str, frozenset[str]] = {}
+    for doc_id, text in _dev_texts(cuad):
+        a = _shingles(text)
+        hits = frozenset(d for d, b in anchor_shingles.items()
+                         if d != doc_id and a and len(a & b) >= threshold * min(len(a), len(b)))  # fmt: skip
+        if hits:
+            out[doc_id] = hits
+    return out
+
+
+def excluded_doc_ids(cuad: Path | None, labels_path: Path | None = None) -> set[str]:
+    """Contracts nothing is trained, calibrated or tuned on: the held-out parts and every CUAD dev contract that
+    near-duplicates one of them (:func:`near_duplicates`), whatever part it belongs to."""
+    held = heldout_doc_ids(labels_path)
+    if cuad is None:
+        return held
+    return held | set(near_duplicates(cuad, frozenset(held)))
+
+
+def _contract_groups(cuad: Path, labels_path: Path | None = None) -> dict[str, str]:
+    """doc_id → cross-validation group for contracts that near-duplicate a training contract: a contract and its
+    copies share one group (named by the smallest doc_id), so they always land in the same fold."""
+    path = labels_path or _DATA / "cuad_dev_obligations.jsonl"
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8") as f:
+        parts = {c["doc_id"]: c.get("part") for c in json.loads(f.readline()).get("_contracts", [])}
+    training = frozenset(d for d, p in parts.items() if p in TRAINING_PARTS)
+    parent: dict[str, str] = {}
+
+    def root(d: str) -> str:
+        while parent.get(d, d) != d:
+            d = parent[d]
+        return d
+
+    for doc_id, hits in sorted(near_duplicates(cuad, training).items()):
+        for h in sorted(hits):
+            a, b = sorted((root(doc_id), root(h)))
+            if a != b:
+                parent[b] = a
+    return {d: root(d) for d in parent}
+
+
 def _labelled_doc_ids() -> set[str]:
     path = _DATA / "cuad_dev_obligations.jsonl"
     if not path.exists():
@@ -177,7 +256,7 @@ def _locate(text: str, span: str, start_hint: int = 0) -> tuple[int, int] | None
     return (m.start(), m.end()) if m else None
 
 
-def _cuad_examples(cuad: Path, exclude: set[str], max_chars: int = 1200) -> list[Example]:
+def _cuad_examples(cuad: Path, exclude: set[str], max_chars: int = 1200, groups: dict[str, str] | None = None) -> list[Example]:
     from .structure import get_sentences
 
     manifest = cuad / "manifest.csv"
@@ -216,11 +295,12 @@ def _cuad_examples(cuad: Path, exclude: set[str], max_chars: int = 1200) -> list
                     overlap = min(e, sent.end) - max(s, sent.start)
                     if overlap < 0.5 * (sent.end - sent.start) and overlap < 0.5 * (e - s):
                         continue
-                    out.append(Example(sent.text[:max_chars], label, f"cuad:{doc_id}:{sent.start}-{sent.end}:{category}", doc_id))
+                    out.append(Example(sent.text[:max_chars], label, f"cuad:{doc_id}:{sent.start}-{sent.end}:{category}",
+                                       (groups or {}).get(doc_id, doc_id)))  # fmt: skip
     return out
 
 
-def _own_cuad_examples(cuad: Path, labels_path: Path, exclude: set[str]) -> list[Example]:
+def _own_cuad_examples(cuad: Path, labels_path: Path, exclude: set[str], groups: dict[str, str] | None = None) -> list[Example]:
     """Our obligation labels on the tuning contracts, plus their unlabelled candidate sentences as ``none``."""
     from .obligation_eval import label_candidates
 
@@ -239,12 +319,13 @@ def _own_cuad_examples(cuad: Path, labels_path: Path, exclude: set[str]) -> list
             continue
         text = (cuad / "txt" / f"{doc_id}.txt").read_text(encoding="utf-8", errors="replace")
         recs = gold.get(doc_id, [])
+        group = (groups or {}).get(doc_id, doc_id)
         for rec in recs:
             out.append(Example(text[rec["start"] : rec["end"]], rec["obligation_type"],
-                               f"own:{doc_id}:{rec['start']}-{rec['end']}", doc_id))  # fmt: skip
+                               f"own:{doc_id}:{rec['start']}-{rec['end']}", group))  # fmt: skip
         for sent in label_candidates(text):
             if not any(r["start"] < sent.end and sent.start < r["end"] for r in recs):
-                out.append(Example(sent.text, NONE_LABEL, f"own-negative:{doc_id}:{sent.start}-{sent.end}", doc_id))
+                out.append(Example(sent.text, NONE_LABEL, f"own-negative:{doc_id}:{sent.start}-{sent.end}", group))
     return out
 
 
@@ -303,18 +384,23 @@ def _jsonl_examples(path: Path, group_prefix: str) -> list[Example]:
 
 
 def get_training_examples(
-    cuad: Path | None, feedback: Sequence[Path] = (), *, include_cuad_categories: bool = True, include_weak: bool = False
+    cuad: Path | None, feedback: Sequence[Path] = (), *, include_cuad_categories: bool = True, include_weak: bool = False,
+    labels_path: Path | None = None,
 ) -> list[Example]:
     """All training sentences in a stable order (CUAD category spans, own labels, written examples, feedback).
 
-    Contracts of the held-out parts of our obligation labels contribute nothing, not even their CUAD category spans.
+    Contracts of the held-out parts of our obligation labels contribute nothing, not even their CUAD category spans,
+    and neither does any contract that near-duplicates one of them (:func:`excluded_doc_ids`). Near-duplicates of a
+    training contract share its cross-validation group.
     """
-    exclude = heldout_doc_ids()
+    labels = labels_path or _DATA / "cuad_dev_obligations.jsonl"
+    exclude = excluded_doc_ids(cuad, labels)
     out: list[Example] = []
     if cuad is not None:
+        groups = _contract_groups(cuad, labels)
         if include_cuad_categories:
-            out += _cuad_examples(cuad, exclude)
-        out += _own_cuad_examples(cuad, _DATA / "cuad_dev_obligations.jsonl", exclude)
+            out += _cuad_examples(cuad, exclude, groups=groups)
+        out += _own_cuad_examples(cuad, labels, exclude, groups)
         if include_weak:
             out += _pattern_examples(cuad, exclude | _labelled_doc_ids())
     out += _jsonl_examples(_DATA / "obligation_examples.jsonl", "written-")
@@ -681,8 +767,10 @@ def build_scorer(cuad: Path, models: Sequence[tuple[frozenset[str], Any]], seed:
     from .text import load_document
 
     contracts, gold = load_cuad_gold(labels_path)
-    train_docs = sorted(d for d, part in contracts.items() if part in TRAINING_PARTS)
-    fold_of = {d: k for k, (held, _) in enumerate(models) for d in train_docs if d in held}
+    excluded = excluded_doc_ids(cuad, labels_path)
+    train_docs = sorted(d for d, part in contracts.items() if part in TRAINING_PARTS and d not in excluded)
+    groups = _contract_groups(cuad, labels_path)
+    fold_of = {d: k for k, (held, _) in enumerate(models) for d in train_docs if groups.get(d, d) in held}
     missing = [d for d in train_docs if d not in fold_of]
     if missing:
         raise MilestonesError(f"{len(missing)} labelled contracts are in no cross-validation fold (e.g. {missing[0]}); retrain with --cuad")
@@ -740,6 +828,9 @@ def build_scorer(cuad: Path, models: Sequence[tuple[frozenset[str], Any]], seed:
         by_part[part] = {"contracts": len(p_docs), "precision": round(s_.precision, 4), "recall": round(s_.recall, 4), "f1": round(s_.f1, 4)}
     report = {
         "training_parts": list(TRAINING_PARTS), "training_contracts": len(train_docs), "candidate_rows": sum(len(r) for r in rows.values()),
+        "near_duplicate_rule": {"shingle_words": _SHINGLE_WORDS, "min_containment": NEAR_DUPLICATE_CONTAINMENT,
+                                "excluded_as_near_duplicates_of_heldout": sorted(excluded - heldout_doc_ids(labels_path)),
+                                "grouped_with_a_training_contract": len(groups)},
         "decision_threshold": best,
         "out_of_fold_typed": {"precision": round(o.precision, 4), "recall": round(o.recall, 4), "f1": round(o.f1, 4)},
         "out_of_fold_typed_by_part": by_part,

@@ -126,6 +126,53 @@ def test_heldout_contracts_are_excluded_from_training() -> None:
     assert not {e.group for e in ex} & held
 
 
+def _fake_corpus(tmp_path: Path, texts: dict[str, str], parts: dict[str, str]) -> Path:
+    """A fake CUAD folder (dev split only) whose contracts all carry one CUAD Insurance span, plus a labels file."""
+    import csv
+
+    (tmp_path / "txt").mkdir()
+    for doc, text in texts.items():
+        (tmp_path / "txt" / f"{doc}.txt").write_text(text)
+    (tmp_path / "manifest.csv").write_text("doc_id,split,title,txt,pdf\n" + "".join(f"{d},dev,t,txt/{d}.txt,\n" for d in texts))
+    with (tmp_path / "labels_dev.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["doc_id", "Insurance"])
+        w.writerows([d, "['Licensee shall maintain insurance during the term.']"] for d in texts)
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(json.dumps({"_contracts": [{"doc_id": d, "part": p} for d, p in parts.items()]}) + "\n")
+    return labels
+
+
+def test_near_duplicates_of_heldout_contracts_are_not_trained_on(tmp_path: Path) -> None:
+    """Synthetic texts (seeded random words, development data): a held-out contract, an amendment that repeats 80 % of
+    it, and unrelated contracts sharing one boilerplate sentence. The amendment contributes nothing; the others do,
+    and a copy of a training contract shares that contract's cross-validation group."""
+    import random
+
+    rng = random.Random(7)
+    vocab = [f"w{i}" for i in range(300)]
+
+    def body(n: int) -> list[str]:
+        return [" ".join(rng.choice(vocab) for _ in range(12)) + "." for _ in range(n)]
+
+    held, tuned = body(40), body(40)
+    boiler = "Licensee shall maintain insurance during the term."
+    texts = {
+        "held": " ".join([boiler, *held]),
+        "amendment": " ".join([boiler, *held[:32], *body(8)]),  # 80 % of the held-out contract's text
+        "other": " ".join([boiler, *body(40)]),
+        "tuned": " ".join([boiler, *tuned]),
+        "tuned-copy": " ".join([boiler, *tuned[5:], *body(5)]),
+    }
+    labels = _fake_corpus(tmp_path, texts, {"held": "heldout", "tuned": "tune"})
+    assert set(clf.near_duplicates(tmp_path, frozenset({"held"}))) == {"amendment"}
+    ex = [e for e in clf.get_training_examples(tmp_path, labels_path=labels) if e.ref.startswith(("cuad:", "own"))]
+    docs = {e.ref.split(":")[1] for e in ex}
+    assert docs == {"other", "tuned", "tuned-copy"}
+    assert len({e.group for e in ex if e.ref.split(":")[1] in ("tuned", "tuned-copy")}) == 1
+    assert clf.excluded_doc_ids(tmp_path, labels) == {"held", "amendment"}
+
+
 def test_shipped_artefact_matches_its_metadata() -> None:
     import hashlib
 
