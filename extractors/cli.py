@@ -170,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--labels", default=None, help="obligation labels JSONL (default: the packaged one)")
     p.add_argument("--as-of", type=_date, default=dt.date(2026, 12, 1), help="reference date (default 2026-12-01)")
     p.add_argument("--misses", type=int, default=15, help="misses and unmatched predictions to list (-1: all)")
+    p.add_argument("--rule-misses", action="store_true",
+                   help="list only matched obligations whose due rule differs, each with its sentence (up to --misses)")
     p.add_argument("--json", dest="json_out", default=None, help="also write the scores to this JSON file")
     p.set_defaults(func=cmd_eval_obligations)
 

@@ -276,7 +276,7 @@ def _predict(paths: dict[str, Path], as_of: dt.date, as_of_by_doc: dict[str, dt.
 
 
 def _print_report(title: str, gold: list[GoldObligation], predicted: dict[str, list[dict[str, Any]]],
-                  texts: dict[str, str], misses_n: int, out: Any) -> dict[str, Any]:  # fmt: skip
+                  texts: dict[str, str], misses_n: int, out: Any, rule_misses_only: bool = False) -> dict[str, Any]:  # fmt: skip
     wrong: list[tuple[GoldObligation, dict[str, Any]]] = []
     overall, per_type, misses, extras = score(gold, predicted, typed=True, wrong_rules=wrong)
     agnostic, _, _, _ = score(gold, predicted, typed=False)
@@ -297,16 +297,20 @@ def _print_report(title: str, gold: list[GoldObligation], predicted: dict[str, l
     print(f"{'type':20} {'P':>6} {'R':>6} {'F1':>6} {'rule':>6} {'tp':>4} {'fp':>4} {'fn':>4}", file=out)
     for t, s in sorted(per_type.items()):
         print(f"{t:20} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} {s.rule_accuracy:6.3f} {s.tp:4} {s.fp:4} {s.fn:4}", file=out)
-    if misses_n:
+    if misses_n and not rule_misses_only:
         shown = misses if misses_n < 0 else misses[:misses_n]
         print(f"-- missed ({len(misses)}):", file=out)
         for g in shown:
             snippet = " ".join(texts.get(g.doc_id, "")[g.start : g.end].split())[:140]
             print(f"   {g.doc_id[:40]} [{g.start}-{g.end}] {g.obligation_type} {_rule_str(g.due_rule)} | {snippet}", file=out)
+    if misses_n:
         print(f"-- matched with a different due rule ({len(wrong)}): gold => predicted", file=out)
         for g, p in wrong if misses_n < 0 else wrong[:misses_n]:
             print(f"   {g.doc_id[:40]} [{g.start}-{g.end}] {g.obligation_type} {_rule_str(g.due_rule)}"
                   f"{' due ' + g.due_date.isoformat() if g.due_date else ''} => {_rule_str(p['due_rule'])} due {p.get('due_date')}", file=out)  # fmt: skip
+            if rule_misses_only:  # the sentence too: these lists are read to find why the rule differs
+                print(f"      | {' '.join(texts.get(g.doc_id, '')[g.start : g.end].split())[:400]}", file=out)
+    if misses_n and not rule_misses_only:
         shown_fp = extras if misses_n < 0 else extras[:misses_n]
         print(f"-- unmatched predictions ({len(extras)}):", file=out)
         for doc_id, p in shown_fp:
@@ -335,7 +339,7 @@ def run_eval_obligations(args: Any) -> int:
 
         texts = {cid: load_document(p).text for cid, p in paths.items()}
         results["samples"] = _print_report("sample portfolio (synthetic, dev only)", [g for g in gold if g.doc_id in paths],
-                                           predicted, texts, args.misses, out)  # fmt: skip
+                                           predicted, texts, args.misses, out, getattr(args, "rule_misses", False))  # fmt: skip
     if args.cuad:
         cuad = Path(args.cuad)
         if not (cuad / "txt").is_dir():
@@ -352,7 +356,8 @@ def run_eval_obligations(args: Any) -> int:
                 " (used to choose between models; in the shipped models' training data)" if part == "validation" else "") + (
                 " (in the shipped models' training data)" if part in ("tune", "tune2") else "")
             shown = 0 if part.startswith("heldout") else args.misses  # held-out parts are read as summaries only
-            results[f"cuad_{part}"] = _print_report(title, [g for g in gold if g.part == part], predicted, texts, shown, out)
+            results[f"cuad_{part}"] = _print_report(title, [g for g in gold if g.part == part], predicted, texts, shown, out,
+                                                    getattr(args, "rule_misses", False))  # fmt: skip
             print(f"({len(docs)} contracts in {elapsed:.1f} s)", file=out)
     if not results:
         raise MilestonesError("nothing to score: pass --cuad CUAD_FOLDER and/or --samples PORTFOLIO_FOLDER")

@@ -126,3 +126,24 @@ def test_cli_scores_a_portfolio(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_cli_without_sources_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["eval-obligations"]) == 2
     assert "--cuad" in capsys.readouterr().err
+
+
+def test_cli_rule_misses_lists_wrong_rules_with_their_sentence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "portfolio").mkdir()
+    (tmp_path / "truth").mkdir()
+    sentence = "Supplier shall deliver the Final Report no later than March 15, 2027."
+    text = ('SERVICES AGREEMENT\n\nThis Services Agreement is entered into as of January 5, 2026 between Acme Inc. ("Client") '
+            f'and Beta LLC ("Supplier").\n\n1. {sentence}\n')  # fmt: skip
+    (tmp_path / "portfolio" / "c1.txt").write_text(text)
+    truth = {"contract_id": "c1", "file": "c1.txt", "as_of": "2026-12-01", "obligations": [  # a deliberately wrong gold date
+        {"obligation_type": "delivery", "source_text": sentence, "due_date": "2027-03-16",
+         "due_rule": {"kind": "absolute", "direction": "before", "date": "2027-03-16"}}]}  # fmt: skip
+    (tmp_path / "truth" / "c1.json").write_text(json.dumps(truth))
+    assert main(["eval-obligations", "--samples", str(tmp_path), "--misses", "-1", "--rule-misses"]) == 0
+    printed = capsys.readouterr().out
+    assert "matched with a different due rule (1)" in printed
+    assert f"| {sentence}" in printed
+    assert "-- missed" not in printed and "-- unmatched" not in printed
+    assert main(["eval-obligations", "--samples", str(tmp_path), "--misses", "-1"]) == 0
+    printed = capsys.readouterr().out
+    assert "-- missed (0)" in printed and f"| {sentence}" not in printed
