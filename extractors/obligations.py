@@ -27,6 +27,8 @@ from typing import Any
 
 from .calendar import BusinessCalendar
 from .classifier import NONE_LABEL, ObligationScorer, load_scorer, predict_proba
+from .durations import iso_duration
+from .keydates import next_notice_deadline
 from .rules import DueRuleMention, get_due_rules, resolve
 from .schema import DueRule, KeyDates, Milestone, SourceSpan
 from .structure import get_sections, get_sentences, section_at
@@ -222,6 +224,13 @@ def _row_unit(text: str, row: Any, seen: set[str]) -> list[_Unit]:
     last = text.find(cells[-1], pos)
     end = last + len(cells[-1]) if last >= 0 and last - pos < 2000 else pos + len(cells[0])
     return [_Unit(pos, end, joined, None)]
+
+
+def _renews_past(rule: DueRule, due: dt.date | None, key_dates: KeyDates, as_of: dt.date) -> bool:
+    """Whether a deadline counted back from the term's end has passed while the term renews itself."""
+    return (rule.kind == "relative" and rule.anchor == "expiration_date" and rule.direction == "before" and bool(rule.amount)
+            and rule.unit in ("days", "weeks", "months", "years") and bool(key_dates.auto_renewal) and bool(key_dates.renewal_term)
+            and (due is None or due < as_of))  # fmt: skip
 
 
 def _usable(m: DueRuleMention, text: str) -> bool:
@@ -775,6 +784,22 @@ def _split(otype: str, text: str, mentions: list[DueRuleMention]) -> list[tuple[
     return [(_pick(mentions, otype), text)]
 
 
+_PAY_DUTY = re.compile(
+    r"\b(?:shall|will|must|agrees?\s+to)\s+(?:\w+\s+){0,2}?(?:pay|remit)\b|"
+    r"\b(?:shall|will|must)\s+(?:\w+\s+){0,2}?(?:furnish|submit|deliver|send)\s+(?:to\s+)?(?:\w+\s+){0,3}?(?:fees|royalt\w+|payments?|invoices?)\b|"
+    r"\(\w{1,4}\)\s+(?:the\s+|full\s+)?payment\s+of\b", re.I)
+_REPORT_DUTY = re.compile(
+    r"(?:\b(?:accompanied\s+by|together\s+with|along\s+with)\s+|\band\s+(?:shall|will|must)\s+(?:also\s+|further\s+)?(?:furnish|provide|submit|deliver|send|render)\b[^.;]{0,40}?\s|\(\w{1,4}\)\s+)"
+    r"(?:a|an|the|its|such)\s+(?:written\s+|detailed\s+|monthly\s+|quarterly\s+|annual\s+|royalty\s+|sales\s+)*(?:report|statement|accounting)s?\b", re.I)
+
+
+def _pay_and_report(text: str, otype: str) -> str | None:
+    """The other duty of a sentence that both pays and reports on one deadline (the labelling guide: one record each)."""
+    if otype not in ("payment", "reporting") or not (_PAY_DUTY.search(text) and _REPORT_DUTY.search(text)):
+        return None
+    return "reporting" if otype == "payment" else "payment"
+
+
 _CLAUSE_MODAL = re.compile(r"\b(?:shall|must|will|agrees?\s+to)\b", re.I)
 _CLAUSE_TYPES = ("payment", "delivery", "reporting", "acceptance", "compliance")
 
@@ -824,7 +849,11 @@ def _term_obligations(text: str, mentions: list[DueRuleMention], otype: str, con
         # fund agreements: "continues for successive annual periods provided such continuance is approved at least
         # annually by the Board" — the first term ends on its own; the yearly approval is a duty of its own
         auto = False
-        yearly = next((m for m in mentions if m.rule.kind == "recurring" and m.rule.frequency == "annually"), None)
+        yearly_all = [m for m in mentions if m.rule.kind == "recurring" and m.rule.frequency == "annually"]
+        # the approval's own "at least annually", not "periods ending on January 18th of each year" before it
+        yearly = next((m for m in yearly_all if m.start >= approval.start()), None)
+        if yearly is None and yearly_all:
+            yearly = DueRuleMention(approval.start(), approval.end(), approval.group(0), DueRule(kind="recurring", frequency="annually"), None, 0.7)
         if yearly is not None:
             out.append(("compliance", yearly))
     befores = [m for m in mentions if m.rule.direction == "before" and (m.rule.amount or m.rule.date)]
@@ -855,7 +884,8 @@ def _term_obligations(text: str, mentions: list[DueRuleMention], otype: str, con
             if rule.kind == "absolute":
                 rule = replace(rule, direction="on")
             elif rule.amount:
-                anchor = rule.anchor if rule.anchor not in (None, "event") else "effective_date"
+                # a term counts from the Effective Date unless it names its own start ("one year from the Rig Release Date")
+                anchor = rule.anchor if rule.anchor not in (None, "event") or (rule.anchor == "event" and m.trigger) else "effective_date"
                 rule = replace(rule, direction="after", anchor=anchor)
             out.append(("expiration", replace(m, rule=rule)))
     return out
@@ -1140,6 +1170,8 @@ def _extract(
             if _RESTRICTIVE.search(unit.text) and otype not in ("payment", "delivery", "reporting"):
                 continue
             items = _clause_items(unit.text, usable, otype, p) or [(otype, m, seg) for m, seg in _split(otype, unit.text, usable)]
+            if len(items) == 1 and cand.source != "row" and (second := _pay_and_report(unit.text, items[0][0])):
+                items.append((second, items[0][1], items[0][2]))  # "pay the fees … and furnish a written statement": two duties, one deadline
         total = len(items)
         sec = section_at(sections, unit.start)
         page = page_at(doc, unit.start)
@@ -1154,6 +1186,9 @@ def _extract(
             due = resolve(rule, known, as_of, calendar)
             if t == "renewal_notice" and key_dates.next_renewal_notice_deadline and rule.kind != "absolute":
                 due = key_dates.next_renewal_notice_deadline
+            elif _renews_past(rule, due, key_dates, as_of):
+                # "notice at least 90 days before the start of that Renewal Term": the next term end, not the first one
+                due = next_notice_deadline(key_dates.expiration_date, key_dates.renewal_term, iso_duration(rule.amount or 0, rule.unit or "days"), as_of) or due
             amount, currency = _money(seg)
             pct = _percent(seg) if t == "payment" else None
             confidence = round(p_obl * (0.55 + 0.45 * p_type) * (0.6 + 0.4 * m.confidence), 3)

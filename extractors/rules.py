@@ -13,6 +13,14 @@ Conventions (documented in the model card):
   happens, so no date until the anchor is known.
 - kind ``recurring`` carries ``frequency`` and, when the text says so, an offset from the period end
   ("within 45 days after the end of each calendar quarter" = quarterly, 45 days after quarter_end).
+- the anchor is read from the anchor phrase cut at a clause break, a defined name in brackets ("the Effective Date
+  (the "Term")") or an infinitive of purpose ("receipt of each Deliverable to accept it" → delivery); "receipt of
+  notice …" counts from the notice whatever it announces; "discovery" / "learns of it" of a breach or incident is
+  ``breach_discovery``; "N years thereafter" counts from the last start or end named before it ("unless earlier
+  terminated" names neither); "N days …, excluding weekends" are business days.
+- "within 30 days after the Effective Date and annually thereafter" is a yearly schedule; "at the beginning of each
+  quarter" a ``quarter_start`` schedule; "the end of the quarter in which the first sale took place" one deadline,
+  not a schedule ("the month in which such premiums are received" stays monthly).
 """
 
 from __future__ import annotations
@@ -73,18 +81,19 @@ _ANCHOR_TABLE: list[tuple[str, re.Pattern[str]]] = [
     (a, re.compile(p, re.I))
     for a, p in [
         ("invoice_receipt", r"\binvoice|\bbilling\b|\bstatement\s+of\s+account"),
-        ("phase_completion", r"\b(?:completion|complete|completing|approv\w*|accept\w*)\s+(?:of\s+)?(?:each\s+|the\s+|such\s+)?(?:phase|milestone|stage)\b"),
+        ("phase_completion", r"\b(?:completion|complete|completing|achiev\w*|approv\w*|accept\w*)\s+(?:of\s+)?(?:each\s+of\s+)?(?:each\s+|the\s+|such\s+|a\s+)?(?:verified\s+|applicable\s+|relevant\s+)?(?:phase|milestone|stage)|"
+                         r"\b(?:achiev\w*|verified\s+achievement)\s+of\s+(?:the\s+|each\s+|such\s+|a\s+)?(?:[\w-]+\s+){0,2}?milestone"),
         ("breach_discovery", r"\b(?:becom\w+|being|is)\s+aware\b|\bdiscover\w*\b.{0,40}\b(?:breach|incident)|\bsecurity\s+(?:incident|breach)"),
         ("incident_report", r"\b(?:reports?|reported|logs?|logged|notifies|notified)\s+(?:it|the\s+(?:incident|problem|issue|error|call))|\bservice\s+call|\b(?:incident|ticket|error|problem)\s+(?:report|notification)|\breceipt\s+of\s+(?:a|the|any)\s+(?:service\s+)?(?:request|call|ticket)\b"),
         ("scheduled_maintenance", r"\bmaintenance\b"),
         ("subprocessor_engagement", r"\bsub-?processor"),
-        ("quarter_end", r"\b(?:end|close|last\s+day)\s+of\s+(?:each|every|the|such|any|a|its|that|that\s+same)?\s*(?:[a-z]+\s+)?(?:calendar\s+|fiscal\s+|contract\s+)?quarter|\bquarter[\s-]end|\bquarterly\s+period"),
+        ("quarter_end", r"\b(?:end|close|last\s+day)\s+of\s+(?:each|every|the|such|any|a|its|that|that\s+same)?\s*(?:[a-z]+\s+)?(?:calendar\s+|fiscal\s+|contract\s+)?quarter|\bquarter[\s-]end|\bquarterly\s+period|\bquarter[\s-]annual\s+period"),
         ("month_end", r"^\s*(?:the\s+)?(?:end\s+of\s+the\s+)?(?:calendar\s+)?month\s+in\s+which|\b(?:end|close|last\s+day)\s+of\s+(?:each|every|the|such|any|a|its)?\s*(?:[a-z]+\s+)?(?:calendar\s+)?month|\bmonth[\s-]end"),
         ("year_end", r"\b(?:end|close|last\s+day)\s+of\s+(?:each|every|the|such|any|a|its)?\s*(?:[a-z]+\s+)?(?:calendar\s+|fiscal\s+|contract\s+)?year|\byear[\s-]end"),
         ("expiration_date", r"\b(?:expiration|expiry|expire|end)\b.{0,40}?\b(?:term|agreement)|\b(?:expiration|expiry)\b|\brenewal\s+date|\bend\s+of\s+(?:the\s+)?(?:then[\s-])?(?:current|initial|renewal|applicable)|\bterm\b"),
         ("termination", r"\bterminat"),
         ("effective_date", r"\beffective\s+date(?!\s+of\s+(?:any|such|the|each|a|an)\s+(?:\w+\s+){0,2}?(?:change|increase|decrease|modification|amendment|termination|assignment|adjustment|revision))|\bcommencement\s+date"),
-        ("signing", r"\bexecution\b(?!\s+of\s+(?:the\s+|any\s+|such\s+|each\s+)?(?:[\w-]+\s+){0,2}(?:services?|works?|orders?|projects?|tasks?|activities))|\bsigning\b|\bdate\s+(?:hereof|of\s+this\s+agreement)|\bexecuted\b|\bsignature|\bcompletion\s+of\s+this\s+(?:agreement|contract)"),
+        ("signing", r"\bexecution\b(?!\s+of\s+(?:the\s+|any\s+|such\s+|each\s+)?(?:[\w-]+\s+){0,2}(?:services?|works?|orders?|projects?|tasks?|activities))|\bsigning\b|\bdate\s+(?:hereof|of\s+this\s+agreement)|\bexecuted\b|\bexecuting\s+(?:this|the)\s+(?:agreement|contract)\b|\bsignature|\bcompletion\s+of\s+this\s+(?:agreement|contract)"),
         ("acceptance", r"\baccept|\b(?:approv\w*)\s+(?:of\s+)?(?:the\s+|each\s+|such\s+|any\s+|a\s+)?(?:D\d+\b|deliverables?|design|draft|plan|report|document|work\s+product|milestone)|"
                        r"\b(?:client|customer|company|buyer|owner|licensee|purchaser)(?:'s|’s)\s+(?:written\s+)?approval"),
         ("delivery", r"\bdeliver|\bshipment|\bshipping|\bship\b|\bshipped\b|\binstallation|\bdispatch|\barrival\b"),
@@ -102,11 +111,17 @@ _ANCHOR_TABLE: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
+_NOTICE_HEAD = re.compile(r"^\W*(?:(?:the|its|[\w-]+(?:'s|’s))\s+)?(?:receipt|delivery|service|giving|receiving)\s+(?:of\s+)?"
+                          r"(?:(?:the|a|an|any|such|its|written|prior|formal|[\w-]+(?:'s|’s))\s+)*(?:notice|notification)\b")
+
+
 def anchor_of(phrase: str) -> str:
     """The anchor a phrase counts from ("receipt of the invoice" → invoice_receipt); ``event`` when unknown."""
     low = phrase.lower()
     if re.search(r"\bexpiration\s+or\s+(?:earlier\s+)?terminat|\bterminat\w*\s+or\s+expir|\b(?:has|have|is)\s+(?:been\s+)?(?:expired|terminated)\b", low):
         return "termination"
+    if _NOTICE_HEAD.match(low):
+        return "notice"  # "receipt of notice from Vendor that it is terminating": the notice, whatever it announces
     for anchor, rx in _ANCHOR_TABLE:
         if rx.search(low):
             return anchor
@@ -115,6 +130,8 @@ def anchor_of(phrase: str) -> str:
 
 def _frequency_of_period(phrase: str) -> str | None:
     low = phrase.lower()
+    if re.search(r"\b(?:month|quarter|year)\s+in\s+which\s+(?:the|a|an)\b", low):
+        return None  # "the end of the quarter in which the first sale took place": one event, one deadline
     if re.search(r"\b(?:month|quarter|year)\s+in\s+which\b", low):
         return {"month": "monthly", "quarter": "quarterly", "year": "annually"}[re.search(r"(month|quarter|year)\s+in\s+which", low).group(1)]  # type: ignore[union-attr]
     if re.search(r"\b(?:each|every|any|such)\b", low):
@@ -147,7 +164,7 @@ _MONTH_DAY = re.compile(
 )
 
 _CONNECTOR = re.compile(
-    r"^[\s,]*(?:\(\s*\d+\s*\)\s*)?(?:'s?|’s?)?\s*"
+    r"^[\s,]*(?:\(\s*\d+\s*\)\s*)?(?:'s?|’s?)?\s*(?:\((?!\s*\d+\s*\))[^()]{1,80}\)\s*)?"
     r"(?P<conn>after|following|from|of|prior\s+to|before|in\s+advance\s+of|preceding|subsequent\s+to|"
     r"immediately\s+(?:after|following|preceding|prior\s+to)|thereafter|beyond|in\s+advance(?!\s+of)|"
     r"(?:prior\s+|advance\s+|advanced\s+)?(?:written\s+)?(?:notice|notification))\b",
@@ -157,7 +174,10 @@ _PRE_PERIOD = re.compile(r"(?:for\s+(?:a\s+)?(?:period\s+of\s+)?|period\s+of\s+|
     r"(?:the\s+)?(?:last|past|previous|preceding|prior|trailing)\s+(?:full\s+)?|(?:a\s+)?maximum\s+of\s+|(?:a\s+)?minimum\s+of\s+)(?:at\s+least\s+|not\s+less\s+than\s+|no\s+less\s+than\s+)?$", re.I)
 _PRE_MIN = re.compile(r"(?:at\s+least|not\s+less\s+than|no\s+less\s+than|no\s+fewer\s+than|not\s+fewer\s+than|a\s+minimum\s+of|minimum\s+of)\s*$", re.I)
 _PRE_WITHIN = re.compile(r"(?:within|no\s+later\s+than|not\s+later\s+than|in\s+no\s+event\s+later\s+than|no\s+more\s+than|not\s+more\s+than|not\s+to\s+exceed|by\s+the\s+end\s+of|before\s+the\s+end\s+of|until|upon|on|by)\s*(?:the\s+)?$", re.I)
-_ANCHOR_STOP = re.compile(r"[;:]|\s+(?:and|or)\s+(?=\d|\$|upon\b|on\b|within\b|the\s+(?:remaining|balance|final|second|third)\b)|,\s+(?:and|or|but|provided|unless|which|in\s+which|such|the|if|except|[A-Z])|\.(?:\s|$)|\bprovided\b|\bunless\b|\bwhichever\b|\bexcept\b|\bin\s+accordance\b", re.I)
+_ANCHOR_STOP = re.compile(r"[;:]|\s+(?:and|or)\s+(?=\d|\$|upon\b|on\b|within\b|the\s+(?:remaining|balance|final|second|third)\b)|,\s+(?:and|or|but|provided|unless|which|in\s+which|such|the|if|except|[A-Z])|\.(?:\s|$)|\bprovided\b|\bunless\b|\bwhichever\b|\bexcept\b|\bin\s+accordance\b|"
+    r"(?<!\bprior)(?<!\bdue)(?<!\bpursuant)(?<!\bsubject)(?<!\baccording)(?<!\brelating)(?<!\brelated)(?<!\bequal)(?<!\baddition)(?<!\bup)"
+    r"\s+to\s+(?!(?:be|the|a|an|any|all|such|its|their|his|her|each|this|that|which|whom|it|them|or|and)\b)(?-i:[a-z])|"
+    r"\s*\((?:the\s+|each\s+|a\s+|an\s+|hereinafter\s+|herein\s+)?(?:called\s+|referred\s+to\s+as\s+)?[\"“]", re.I)
 
 _FREQ_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("semiannually", re.compile(r"\b(?:two|2)\s*(?:\(2\)\s*)?times\s+(?:per|a|each)\s+(?:calendar\s+)?year\b|\bsemi[\s-]?annual(?:ly)?\b|\bbi[\s-]?annual(?:ly)?\b|\btwice\s+(?:a|per|each)\s+(?:calendar\s+)?year\b|\bevery\s+six\s*(?:\(6\)\s*)?months\b|\b(?:each|every)\s+(?:calendar\s+|fiscal\s+)?half[\s-]year\b", re.I)),
@@ -219,6 +239,7 @@ _EVENT_ONLY_CUES = {"upon", "at the time of", "concurrently with", "simultaneous
                     "in case of", "in the case of",
                     "on the date of", "as of the date of", "when", "in connection with", "in the event", "in the event that",
                     "in the event of", "immediately prior to"}  # fmt: skip
+_SCOPE_BEFORE = re.compile(r"\b(?:period|accrued|incurred|arising|earned|rendered|performed)\s*$", re.I)
 _NET_TERMS = re.compile(r"\bnet\s+(?P<n>\d{1,3}|thirty|sixty|ninety|forty[\s-]five|fifteen|ten)(?:\s*\(\d+\))?(?:\s+(?:calendar\s+)?days)?\b", re.I)
 
 
@@ -342,6 +363,8 @@ def _relative(text: str) -> list[DueRuleMention]:
         amount = d.amount
         if unit == "quarters":
             amount, unit = amount * 3, "months"
+        if unit == "days" and _NO_WEEKENDS.match(after):
+            unit = "business_days"  # "within three (3) days …, not including weekends and holidays"
         conn = _CONNECTOR.match(after)
         end = d.end
         anchor: str | None = None
@@ -363,7 +386,7 @@ def _relative(text: str) -> list[DueRuleMention]:
                 conf = 0.8
             elif word == "thereafter":
                 direction = "after"
-                anchor = "termination" if re.search(r"\bterm\b|terminat|expir", text[: d.start], re.I) else "event"
+                anchor = _thereafter_anchor(text[: d.start])
                 conf = 0.75
             elif word == "in advance":
                 direction = "before"
@@ -422,6 +445,22 @@ def _relative(text: str) -> list[DueRuleMention]:
     return out
 
 
+_NO_WEEKENDS = re.compile(r"[^.;]{0,100}?\b(?:not\s+including|excluding|exclusive\s+of|other\s+than)\s+(?:\w+\s+){0,2}?(?:weekends?|saturdays?)\b", re.I)
+_EARLIER_END = re.compile(r"\b(?:unless|until|if\s+not)\s+(?:\w+\s+){0,2}?(?:earlier|sooner)\s+terminated|\bterminated\s+(?:earlier|sooner)|\b(?:earlier|sooner)\s+terminat\w*|\bsubject\s+to\s+(?:earlier\s+)?termination", re.I)
+_START_WORDS = re.compile(r"\beffective\s+date|\bcommencement\s+date|\bcommenc\w*|\bdate\s+(?:hereof|of\s+this\s+agreement)|\bexecution", re.I)
+_END_WORDS = re.compile(r"\bterm\b|terminat|expir", re.I)
+
+
+def _thereafter_anchor(before: str) -> str:
+    """"N years thereafter" counts from the last start or end named before it; "unless earlier terminated" names neither."""
+    before = _EARLIER_END.sub(" ", before)
+    start = max((m.end() for m in _START_WORDS.finditer(before)), default=-1)
+    end = max((m.end() for m in _END_WORDS.finditer(before)), default=-1)
+    if start > end:
+        return "signing" if re.search(r"\bdate\s+(?:hereof|of\s+this)|\bexecution", before[max(0, start - 30) : start], re.I) else "effective_date"
+    return "termination" if end >= 0 else "event"
+
+
 def _notice_anchor(sentence: str) -> str:
     low = sentence.lower()
     if re.search(r"\b(?:price|fee|rate|charge)s?\b[^.]{0,40}\b(?:change|increase|decrease|revision|adjustment)|\b(?:change|increase|decrease|revis\w+|adjust\w*)\b[^.]{0,40}\b(?:price|fee|rate|charge)s?\b", low):
@@ -450,6 +489,12 @@ _ONCE_PER = re.compile(
 )
 
 
+_PERIOD_START = re.compile(
+    r"\b(?:at|on|by|before|as\s+of)\s+the\s+(?:beginning|start|commencement)\s+of\s+(?P<each>each|every|the)\s+"
+    r"(?:calendar\s+|fiscal\s+|royalty\s+|payment\s+)?(?P<period>month|quarter|year)\b", re.I)
+_IN_ADVANCE = re.compile(r"\bin\s+advance\b|\b(?:monthly|quarterly|annually|yearly)\b|\b(?:each|every|per)\s+(?:calendar\s+)?(?:month|quarter|year)\b", re.I)
+
+
 def _recurring(text: str) -> list[DueRuleMention]:
     out: list[DueRuleMention] = []
     low = text.lower()
@@ -466,6 +511,13 @@ def _recurring(text: str) -> list[DueRuleMention]:
         period = m.group("period").lower()
         freq = {"month": "monthly", "quarter": "quarterly", "year": "annually"}[period]
         rule = DueRule(kind="recurring", frequency=freq, anchor=_PERIOD_END_ANCHOR[freq], direction="before")
+        out.append(DueRuleMention(m.start(), m.end(), m.group(0), rule, None, 0.85))
+    for m in (_PERIOD_START.finditer(text) if "beginning" in low or "start" in low else ()):
+        if m.group("each").lower() == "the" and not _IN_ADVANCE.search(text):
+            continue  # "at the beginning of the month" recurs only in a sentence that pays periodically in advance
+        freq = {"month": "monthly", "quarter": "quarterly", "year": "annually"}[m.group("period").lower()]
+        anchor = {"monthly": "month_start", "quarterly": "quarter_start", "annually": "year_start"}[freq]
+        rule = DueRule(kind="recurring", frequency=freq, anchor=anchor, direction="on")
         out.append(DueRuleMention(m.start(), m.end(), m.group(0), rule, None, 0.85))
     for m in (_FIRST_PERIOD.finditer(text) if "first" in low else ()):
         if re.search(r"\beach\s+of\s*$", text[max(0, m.start() - 12) : m.start() + 3], re.I) or re.search(r"\beach\s+of\s+the\s+first", m.group(0) + text[m.start() - 12 : m.start()], re.I):
@@ -539,6 +591,8 @@ def _events(text: str) -> list[DueRuleMention]:
             if not (cue in ("prior to", "before") and m.start() < 12):
                 continue  # "services following the Effective Date" describes; "Prior to the offering, X shall …" sets a deadline
         direction = "before" if cue.endswith(("prior to", "before")) else "on"
+        if direction == "before" and _SCOPE_BEFORE.search(text[max(0, m.start() - 40) : m.start()]):
+            continue  # "fees that relate to the period prior to termination" says which fees, not when
         end = m.start("event") + len(event)
         rule = DueRule(kind="relative", direction=direction, anchor=anchor)
         conf = 0.8 if strong else 0.6
@@ -600,8 +654,22 @@ def get_due_rules(text: str) -> list[DueRuleMention]:
         r = m.rule
         if r.kind in ("relative", "recurring") and r.amount and r.anchor is None and r.kind == "relative":
             m = replace(m, rule=replace(r, anchor="event"))  # a deadline counted from something the text leaves open
+        r = m.rule
+        if r.anchor == "event" and m.trigger and _DISCOVERY.search(m.trigger) and _BREACH.search(text):
+            m = replace(m, rule=replace(r, anchor="breach_discovery"))  # "within 48 hours of discovery" of the incident
+        then = _THEN_EVERY.search(m.text) or _THEN_EVERY.match(text, m.end)
+        if r.kind == "relative" and r.amount and r.direction != "before" and r.anchor not in (None, "event") and then:
+            freq = _THEN_FREQ[re.sub(r"\s+", " ", then.group("f").lower())]
+            m = replace(m, rule=replace(m.rule, kind="recurring", frequency=freq))  # "within 30 days after X and annually thereafter"
         out.append(m)
     return sorted(out, key=lambda m: m.start)
+
+
+_DISCOVERY = re.compile(r"^\W*(?:the\s+|its\s+|such\s+)?discover\w*\b|\b(?:first\s+)?(?:learns?|learned|becomes?\s+aware)\b", re.I)
+_BREACH = re.compile(r"\b(?:breach|incident|intrusion|unauthori[sz]ed\s+(?:access|disclosure))", re.I)
+_THEN_EVERY = re.compile(r"\s*,?\s+and\s+(?P<f>annually|monthly|quarterly|each\s+year|every\s+year|each\s+month|each\s+quarter)\s+thereafter\b", re.I)
+_THEN_FREQ = {"annually": "annually", "each year": "annually", "every year": "annually", "monthly": "monthly", "each month": "monthly",
+              "quarterly": "quarterly", "each quarter": "quarterly"}  # fmt: skip
 
 
 def _merge_anniversaries(mentions: list[DueRuleMention], text: str) -> list[DueRuleMention]:

@@ -180,6 +180,42 @@ def test_fund_agreement_continuance_is_an_expiration_and_a_yearly_approval() -> 
     assert sorted((m.obligation_type, m.due_rule.kind) for m in found) == [("compliance", "recurring"), ("expiration", "relative")]
 
 
+PAY_AND_REPORT = [
+    ("Licensee shall pay the royalties within thirty (30) days after the end of each calendar quarter and shall also furnish "
+     "Licensor with a written statement showing how the royalties were calculated.", ["payment", "reporting"]),
+    ("Reseller shall remit the fees collected each month by the tenth (10th) day of the following month, together with a sales report "
+     "for that month.", ["payment", "reporting"]),
+    ("Licensee shall pay the royalties within thirty (30) days after the end of each calendar quarter.", ["payment"]),  # one duty
+]
+
+
+@pytest.mark.parametrize(("clause", "types"), PAY_AND_REPORT, ids=[c[:40] for c, _ in PAY_AND_REPORT])
+def test_a_sentence_that_pays_and_reports_gives_both(clause: str, types: list) -> None:
+    found = _obligations(clause)
+    assert sorted(m.obligation_type for m in found) == types
+    assert len({(m.due_rule.kind, m.due_rule.frequency, m.due_rule.amount, m.due_rule.anchor) for m in found}) == 1
+
+
+def test_yearly_approval_is_the_approval_not_the_term_end() -> None:
+    found = _obligations("This Agreement shall continue until June 30, 2027, and thereafter shall continue automatically for successive "
+                         "annual periods ending on June 30 of each year, provided such continuance is specifically approved at least "
+                         "annually by the Board of Trustees.")
+    approval = [m for m in found if m.obligation_type == "compliance"]
+    assert [(m.due_rule.kind, m.due_rule.frequency, m.due_rule.anchor) for m in approval] == [("recurring", "annually", None)]
+
+
+def test_a_term_counted_from_a_named_event_keeps_its_anchor() -> None:
+    found = _obligations("This Agreement shall terminate two (2) years from the Go-Live Date, unless terminated sooner.")
+    assert [(m.obligation_type, m.due_rule.amount, m.due_rule.anchor, m.due_date) for m in found] == [("expiration", 2, "event", None)]
+
+
+def test_notice_before_a_renewal_term_counts_from_the_next_term_end() -> None:
+    kd = KeyDates(effective_date=dt.date(2025, 2, 1), expiration_date=dt.date(2026, 1, 31), renewal_term="P1Y", auto_renewal=True)
+    found = _obligations("Vendor may increase the fees for any Renewal Term by giving Customer written notice of the increase at least "
+                         "sixty (60) days before the start of that Renewal Term.", kd)
+    assert [(m.obligation_type, m.due_rule.anchor, m.due_date) for m in found] == [("other", "expiration_date", dt.date(2026, 12, 2))]
+
+
 def test_auto_renewing_term_gives_no_expiration_milestone() -> None:
     kd = KeyDates(effective_date=dt.date(2026, 2, 1), expiration_date=dt.date(2029, 1, 31), auto_renewal=True)
     found = _obligations("This Agreement commences on the Effective Date and expires on January 31, 2029.", kd)

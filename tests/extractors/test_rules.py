@@ -111,6 +111,42 @@ RECURRING = [
      {"kind": "recurring", "frequency": "annually", "direction": "before", "anchor": "effective_date"}),
 ]
 
+# Anchors and schedules read from the words around the deadline (round 4, from the due-rule misses of the training parts)
+DUE_ANCHORS = [
+    ("Reseller shall have ten (10) days after receipt of each Shipment to accept or reject the Shipment by written notice.",
+     {"amount": 10, "anchor": "delivery"}),  # the purpose ("to accept") is not the anchor
+    ("Buyer shall have seventy-two (72) hours (excluding weekends and public holidays) from receipt of the offer to accept it.",
+     {"amount": 72, "unit": "hours", "anchor": "receipt"}),  # an aside between the duration and its anchor
+    ("Vendor shall notify Buyer of any Data Breach no later than forty-eight (48) hours after Vendor first learns of it.",
+     {"amount": 48, "unit": "hours", "anchor": "breach_discovery"}),
+    ("If a Data Breach occurs, Vendor shall notify Buyer promptly and in any event within 24 hours of discovery.",
+     {"amount": 24, "anchor": "breach_discovery"}),
+    ("Tenant shall deliver a certificate of insurance within fifteen (15) days after the Effective Date and annually thereafter.",
+     {"kind": "recurring", "frequency": "annually", "amount": 15, "anchor": "effective_date"}),
+    ("Customer may claim a credit within thirty (30) days after the end of the month in which the outage occurred.",
+     {"kind": "relative", "frequency": None, "amount": 30, "anchor": "month_end"}),
+    ("The first royalty payment is due sixty days after the end of the calendar quarter in which the first commercial sale took place.",
+     {"kind": "relative", "amount": 60, "anchor": "quarter_end"}),
+    ("Licensee shall pay Licensor within twenty (20) days of achieving each of the milestones listed in Schedule B.",
+     {"amount": 20, "anchor": "phase_completion"}),
+    ("Sponsor shall pay the bonus within thirty days of the achievement of the Phase III Milestone.", {"amount": 30, "anchor": "phase_completion"}),
+    ("Agent will deliver the shares within three (3) days of both parties executing this Agreement.", {"amount": 3, "anchor": "signing"}),
+    ("The Term shall start on the Effective Date and continue for twenty four (24) months following the Effective Date (the \"Initial Term\").",
+     {"amount": 24, "unit": "months", "anchor": "effective_date"}),  # a defined name in brackets is not the anchor
+    ("This Agreement shall commence on the Effective Date and, unless earlier terminated, shall remain in effect for a period of five (5) years thereafter.",
+     {"amount": 5, "unit": "years", "anchor": "effective_date"}),
+    ("Distributor shall confirm each purchase order within four (4) days of receipt, not including weekends and bank holidays.",
+     {"amount": 4, "unit": "business_days"}),
+    ("The license fee shall be paid quarterly in advance at the beginning of each calendar quarter.",
+     {"kind": "recurring", "frequency": "quarterly", "anchor": "quarter_start", "direction": "on"}),
+    ("Rent is payable monthly in advance at the beginning of the month.", {"kind": "recurring", "frequency": "monthly", "anchor": "month_start"}),
+    ("Royalties shall be payable no later than forty-five (45) days after the close of the preceding full quarter-annual period.",
+     {"amount": 45, "anchor": "quarter_end"}),
+    ("Reseller shall cease all sales upon receipt of notice from Vendor that Vendor is terminating this Agreement.",
+     {"direction": "on", "anchor": "notice"}),
+]
+
+
 EVENT = [
     ("Client shall pay the balance upon Client's approval of Phase 1.", {"kind": "relative", "direction": "on", "anchor": "phase_completion", "amount": None}),
     ("The fee is payable upon execution of this Agreement.", {"kind": "relative", "direction": "on", "anchor": "signing"}),
@@ -142,6 +178,11 @@ def test_recurring(text: str, expected: dict) -> None:
     _one(text, **expected)
 
 
+@pytest.mark.parametrize(("text", "expected"), DUE_ANCHORS, ids=[t[:50] for t, _ in DUE_ANCHORS])
+def test_anchor_from_the_surrounding_words(text: str, expected: dict) -> None:
+    _one(text, **expected)
+
+
 @pytest.mark.parametrize(("text", "expected"), EVENT, ids=[t[:50] for t, _ in EVENT])
 def test_event_conditioned(text: str, expected: dict) -> None:
     _one(text, **expected)
@@ -164,7 +205,17 @@ NO_RULE = [
     "The average annual net assets of the Fund are calculated daily.",
     "Licensor may request additional information from time to time.",
     "The help desk is staffed twenty-four (24) hours per day, seven (7) days per week.",  # a rate, not a deadline
+    "Client shall pay all fees that accrued during the period prior to the effective date of termination.",  # which fees, not when
 ]
+
+
+def test_thereafter_counts_from_the_last_date_named() -> None:
+    rules = get_due_rules("Buyer shall keep the records for three (3) years following the termination of this Agreement, "
+                          "and Seller shall destroy all samples within thirty days thereafter.")
+    assert [(m.rule.amount, m.rule.anchor) for m in rules] == [(3, "termination"), (30, "termination")]
+    rules = get_due_rules("This Agreement is effective as of the date hereof and shall remain in force for two (2) years thereafter, "
+                          "subject to earlier termination under Section 8.")
+    assert [(m.rule.amount, m.rule.anchor) for m in rules] == [(2, "signing")]
 
 
 def test_a_condition_on_a_period_end_is_no_schedule() -> None:
