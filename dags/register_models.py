@@ -13,7 +13,8 @@ create exactly one run per date (asset events alone may be coalesced into fewer 
 2. `quality_gate_register` — Great Expectations on the register (audit coverage, last load not gate-failed,
    no mass soft-delete, plausible values); critical → quarantined, nothing published.
 3. `dbt` — astronomer-cosmos task group: every model, seed and snapshot as its own task with `--vars as_of`,
-   then one `dbt test` task (data tests incl. relationships and source tests, unit tests).
+   then one `dbt test` task (data tests incl. relationships and source tests, unit tests). Rendered from the
+   `dbt parse` manifest (`milestones.dbt_manifest`) while it is fresh, else from cosmos's own project parser.
    Inside it, `score_late_risk` runs after `fct_obligations` and before `mart_at_risk`: the late-risk model
    (milestones.risk), fitted on `raw.obligation_history` as known on `as_of`, scores the open occurrences into
    `raw.obligation_risk`, which `mart_at_risk` shows (score, reasons, `high_late_risk`).
@@ -55,13 +56,11 @@ from milestones.paths import get_paths
 DBT_DIR = Path(__file__).resolve().parent.parent / "dbt"
 # `dbt parse` output, built by make / milestones.demo.prepare; None when missing or older than the project
 MANIFEST = fresh_manifest(DBT_DIR)
-REGISTER = Asset(REGISTER_ASSET)
-PUBLISHED = Asset(PUBLISHED_ASSET)
-
-
 PROJECT_CONFIG = ProjectConfig(DBT_DIR, manifest_path=MANIFEST)
 if MANIFEST:  # cosmos wraps it in an ObjectStoragePath, whose first open() loads every Airflow plugin (~0.3 s)
     PROJECT_CONFIG.manifest_path = MANIFEST
+REGISTER = Asset(REGISTER_ASSET)
+PUBLISHED = Asset(PUBLISHED_ASSET)
 
 
 @dag(
