@@ -146,15 +146,19 @@ def _float32() -> Any:
 # --- training data -------------------------------------------------------------------------------------------
 
 
+def _label_parts(labels_path: Path | None = None) -> dict[str, str | None]:
+    """doc_id → part of every contract in the obligation labels (their first line lists them)."""
+    path = labels_path or _DATA / "cuad_dev_obligations.jsonl"
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8") as f:
+        return {c["doc_id"]: c.get("part") for c in json.loads(f.readline()).get("_contracts", [])}
+
+
 def heldout_doc_ids(labels_path: Path | None = None) -> set[str]:
     """CUAD dev contracts whose obligation labels are our own held-out checks (parts ``heldout``, ``heldout2``):
     never trained, calibrated or tuned on."""
-    path = labels_path or _DATA / "cuad_dev_obligations.jsonl"
-    if not path.exists():
-        return set()
-    with path.open(encoding="utf-8") as f:
-        head = json.loads(f.readline())
-    return {c["doc_id"] for c in head.get("_contracts", []) if str(c.get("part", "")).startswith("heldout")}
+    return {d for d, part in _label_parts(labels_path).items() if str(part or "").startswith("heldout")}
 
 
 # Near-duplicate contracts (copies, amendments, one template filled twice) would carry a held-out contract's text
@@ -212,12 +216,7 @@ def excluded_doc_ids(cuad: Path | None, labels_path: Path | None = None) -> set[
 def _contract_groups(cuad: Path, labels_path: Path | None = None) -> dict[str, str]:
     """doc_id → cross-validation group for contracts that near-duplicate a training contract: a contract and its
     copies share one group (named by the smallest doc_id), so they always land in the same fold."""
-    path = labels_path or _DATA / "cuad_dev_obligations.jsonl"
-    if not path.exists():
-        return {}
-    with path.open(encoding="utf-8") as f:
-        parts = {c["doc_id"]: c.get("part") for c in json.loads(f.readline()).get("_contracts", [])}
-    training = frozenset(d for d, p in parts.items() if p in TRAINING_PARTS)
+    training = frozenset(d for d, p in _label_parts(labels_path).items() if p in TRAINING_PARTS)
     parent: dict[str, str] = {}
 
     def root(d: str) -> str:
@@ -234,11 +233,7 @@ def _contract_groups(cuad: Path, labels_path: Path | None = None) -> dict[str, s
 
 
 def _labelled_doc_ids() -> set[str]:
-    path = _DATA / "cuad_dev_obligations.jsonl"
-    if not path.exists():
-        return set()
-    with path.open(encoding="utf-8") as f:
-        return {c["doc_id"] for c in json.loads(f.readline()).get("_contracts", [])}
+    return set(_label_parts())
 
 
 def _locate(text: str, span: str, start_hint: int = 0) -> tuple[int, int] | None:
